@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { BODY_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from './limits.js';
+
+export const Username = z
+  .string()
+  .regex(USERNAME_PATTERN, 'must be 3 to 32 letters, digits, dots, dashes or underscores');
+export const Password = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
+export const Id = z.string().min(1).max(64);
+export const Body = z.string().trim().min(1).max(BODY_MAX);
+
+export const User = z.object({ id: Id, username: Username });
+export type User = z.infer<typeof User>;
+
+export const Room = z.object({
+  id: Id,
+  name: z.string(),
+  topic: z.string(),
+  capacity: z.number().int(),
+  memberCount: z.number().int(),
+});
+export type Room = z.infer<typeof Room>;
+
+export const Message = z.object({
+  id: Id,
+  roomId: Id,
+  seq: z.number().int().positive(),
+  clientMsgId: z.string(),
+  sender: User,
+  body: z.string(),
+  sentAt: z.string(),
+});
+export type Message = z.infer<typeof Message>;

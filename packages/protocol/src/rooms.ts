@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { Body, Id, type Message, type Room, type User } from './entities.js';
+import {
+  HISTORY_LIMIT_MAX,
+  ROOM_CAPACITY_MAX,
+  ROOM_NAME_MAX,
+  ROOM_TOPIC_MAX,
+} from './limits.js';
+
+const Seq = z.number().int().nonnegative();
+
+export const RoomCreate = z.object({
+  name: z.string().trim().min(1).max(ROOM_NAME_MAX),
+  topic: z.string().trim().max(ROOM_TOPIC_MAX).optional(),
+  capacity: z.number().int().min(1).max(ROOM_CAPACITY_MAX).optional(),
+});
+export const RoomList = z.object({});
+export const RoomJoin = z.object({ roomId: Id, sinceSeq: Seq.optional() });
+export const RoomLeave = z.object({ roomId: Id });
+export const RoomHistory = z.object({
+  roomId: Id,
+  beforeSeq: Seq.optional(),
+  limit: z.number().int().min(1).max(HISTORY_LIMIT_MAX).optional(),
+});
+export const MessageSend = z.object({ roomId: Id, clientMsgId: z.uuid(), body: Body });
+
+export interface RoomJoinResult {
+  room: Room;
+  members: User[];
+  messages: Message[];
+  hasMore?: boolean;
+}
+
+export interface MessageNew {
+  roomId: string;
+  messages: Message[];
+}
+
+export interface RoomMember {
+  roomId: string;
+  user: User;
+  change: 'joined' | 'left';
+}

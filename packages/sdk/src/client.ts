@@ -1,0 +1,204 @@
+import type {
+  AckResult,
+  ClientToServerEvents,
+  Message,
+  RequestName,
+  RequestPayload,
+  RequestResult,
+  RoomJoinResult,
+  ServerEventName,
+  ServerEventPayloads,
+  ServerToClientEvents,
+} from '@parley/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { ParleyError } from './http.js';
+import { createRoomSync, type RoomSync } from './room-sync.js';
+
+export interface ConnectOptions {
+  /** The server's base URL, e.g. http://localhost:3000. */
+  url: string;
+  /** A session token; browsers may leave it out and use the session cookie. */
+  token?: string;
+  transports?: ('websocket' | 'polling')[];
+  /** How long a request waits for its acknowledgement before it is retried or fails. */
+  ackTimeoutMs?: number;
+  reconnectionDelayMs?: number;
+  reconnectionDelayMaxMs?: number;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  /** Extra attempts after a timeout; only for idempotent requests. */
+  retries?: number;
+}
+
+export type ConnectionStatus = 'connected' | 'reconnecting' | 'closed';
+
+type ParleySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Listener<E extends ServerEventName> = (payload: ServerEventPayloads[E]) => void;
+
+/**
+ * A typed Parley connection. Requests always resolve to an AckResult (never throw); room
+ * messages of the rooms it joined reach `onMessages` exactly once and in seq order, across
+ * reconnects (each open room is re-joined with sinceSeq after every reconnect).
+ */
+export class ParleyClient {
+  readonly socket: ParleySocket;
+  private readonly ackTimeoutMs: number;
+  private readonly rooms = new Map<string, RoomSync>();
+  private readonly joining = new Map<string, Message[]>();
+  private readonly messageListeners = new Set<(roomId: string, messages: Message[]) => void>();
+  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+
+  private constructor(options: ConnectOptions) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.socket = io(options.url, {
+      auth: options.token ? { token: options.token } : {},
+      transports: options.transports ?? ['websocket', 'polling'],
+      withCredentials: true,
+      reconnectionDelay: options.reconnectionDelayMs ?? 500,
+      reconnectionDelayMax: options.reconnectionDelayMaxMs ?? 5000,
+      autoConnect: false,
+    });
+    this.socket.on('message:new', ({ roomId, messages }) => this.receiveMessages(roomId, messages));
+    this.socket.on('connect', () => {
+      this.emitStatus('connected');
+      for (const sync of this.rooms.values()) void sync.resync();
+    });
+    this.socket.on('disconnect', (reason) => {
+      // The server ends a connection itself only when its session is gone (signed out).
+      this.emitStatus(reason === 'io server disconnect' || reason === 'io client disconnect' ? 'closed' : 'reconnecting');
+    });
+  }
+
+  /** Opens a connection; rejects with ParleyError (code UNAUTHORIZED, …) when the server refuses it. */
+  static connect(options: ConnectOptions): Promise<ParleyClient> {
+    const client = new ParleyClient(options);
+    return new Promise((resolve, reject) => {
+      const onConnect = () => {
+        client.socket.off('connect_error', onError);
+        resolve(client);
+      };
+      const onError = (error: Error & { data?: { code?: string; message?: string } }) => {
+        // A refusal by the server is final; a transport failure keeps retrying in the background.
+        if (client.socket.active) return;
+        client.socket.off('connect', onConnect);
+        client.socket.close();
+        const code = (error.data?.code ?? error.message) as ParleyError['code'];
+        reject(new ParleyError(code, error.data?.message ?? error.message));
+      };
+      client.socket.once('connect', onConnect);
+      client.socket.on('connect_error', onError);
+      client.socket.connect();
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** Sends a request and waits for its answer. A timeout after every retry answers UNAVAILABLE. */
+  async request<E extends RequestName>(
+    event: E,
+    payload: RequestPayload<E>,
+    options: RequestOptions = {},
+  ): Promise<AckResult<RequestResult<E>>> {
+    const attempts = 1 + (options.retries ?? 0);
+    const timeout = options.timeoutMs ?? this.ackTimeoutMs;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        // The event map types each ack; emitWithAck cannot follow a generic event name.
+        const timed = this.socket.timeout(timeout) as unknown as {
+          emitWithAck(e: string, p: unknown): Promise<AckResult<RequestResult<E>>>;
+        };
+        return await timed.emitWithAck(event, payload);
+      } catch {
+        if (attempt >= attempts) {
+          return { ok: false, error: { code: 'UNAVAILABLE', message: `no answer to ${event} within ${timeout} ms` } };
+        }
+      }
+    }
+  }
+
+  /** Subscribes to a server event; returns the unsubscribe function. */
+  on<E extends ServerEventName>(event: E, listener: Listener<E>): () => void {
+    // socket.io-client's typed `on` cannot follow a generic event name.
+    const socket = this.socket as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
+    socket.on(event, listener);
+    return () => socket.off(event, listener);
+  }
+
+  /** Room messages, exactly once and in order for joined rooms. */
+  onMessages(listener: (roomId: string, messages: Message[]) => void): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
+  }
+
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /**
+   * Joins (or re-opens) a room and tracks it: from here on its messages reach onMessages in
+   * order. With sinceSeq, the answer holds what came after it (a client that kept history).
+   */
+  async joinRoom(roomId: string, sinceSeq?: number): Promise<AckResult<RoomJoinResult>> {
+    this.joining.set(roomId, this.joining.get(roomId) ?? []);
+    const result = await this.request('room:join', sinceSeq === undefined ? { roomId } : { roomId, sinceSeq });
+    const early = this.joining.get(roomId) ?? [];
+    this.joining.delete(roomId);
+    if (!result.ok) return result;
+    const lastSeq = result.messages.at(-1)?.seq ?? sinceSeq ?? 0;
+    const existing = this.rooms.get(roomId);
+    const sync = existing ?? createRoomSync(lastSeq, (since) => this.fetchAfter(roomId, since), (m) => this.deliver(roomId, m));
+    if (!existing) this.rooms.set(roomId, sync);
+    sync.lastSeq = Math.max(sync.lastSeq, lastSeq);
+    // What the answer covers the caller has; what came after it, or was missed, arrives in order.
+    sync.receive(early);
+    if (result.hasMore && sinceSeq !== undefined) void sync.resync();
+    return result;
+  }
+
+  async leaveRoom(roomId: string): Promise<AckResult<RequestResult<'room:leave'>>> {
+    this.rooms.get(roomId)?.stop();
+    this.rooms.delete(roomId);
+    return this.request('room:leave', { roomId });
+  }
+
+  /** Sends a room message, retried on a lost ack with the same clientMsgId (stored once). */
+  sendMessage(roomId: string, body: string, clientMsgId: string = crypto.randomUUID()) {
+    return this.request('message:send', { roomId, clientMsgId, body }, { retries: 3 });
+  }
+
+  close(): void {
+    for (const sync of this.rooms.values()) sync.stop();
+    this.rooms.clear();
+    this.socket.close();
+  }
+
+  private receiveMessages(roomId: string, messages: Message[]): void {
+    const early = this.joining.get(roomId);
+    if (early) {
+      early.push(...messages);
+      return;
+    }
+    const sync = this.rooms.get(roomId);
+    if (sync) sync.receive(messages);
+    else this.deliver(roomId, messages);
+  }
+
+  private async fetchAfter(roomId: string, sinceSeq: number) {
+    const result = await this.request('room:join', { roomId, sinceSeq });
+    if (!result.ok) throw new ParleyError(result.error.code, result.error.message);
+    return { messages: result.messages, hasMore: result.hasMore ?? false };
+  }
+
+  private deliver(roomId: string, messages: Message[]): void {
+    for (const listener of this.messageListeners) listener(roomId, messages);
+  }
+
+  private emitStatus(status: ConnectionStatus): void {
+    for (const listener of this.statusListeners) listener(status);
+  }
+}

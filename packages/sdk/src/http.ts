@@ -1,0 +1,58 @@
+import type { AuthResult, ErrorBody, User } from '@parley/protocol';
+
+/** An error answer from the HTTP API, or a network failure (code UNAVAILABLE). */
+export class ParleyError extends Error {
+  constructor(
+    readonly code: ErrorBody['code'],
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'ParleyError';
+  }
+}
+
+async function call<T>(baseUrl: string, path: string, init: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, baseUrl), { credentials: 'include', ...init });
+  } catch (error) {
+    throw new ParleyError('UNAVAILABLE', `cannot reach the server: ${String(error)}`);
+  }
+  if (response.status === 204) return undefined as T;
+  const body = (await response.json().catch(() => ({}))) as { error?: ErrorBody } & T;
+  if (!response.ok) {
+    const error = body.error ?? { code: 'INTERNAL', message: `HTTP ${response.status}` };
+    throw new ParleyError(error.code, error.message, response.status, error.retryAfterMs);
+  }
+  return body;
+}
+
+const jsonPost = (body?: unknown, token?: string): RequestInit => ({
+  method: 'POST',
+  headers: {
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
+
+export function register(baseUrl: string, username: string, password: string): Promise<AuthResult> {
+  return call(baseUrl, '/api/auth/register', jsonPost({ username, password }));
+}
+
+export function login(baseUrl: string, username: string, password: string): Promise<AuthResult> {
+  return call(baseUrl, '/api/auth/login', jsonPost({ username, password }));
+}
+
+/** Revokes the session (the token's, or the browser cookie's when no token is given). */
+export function logout(baseUrl: string, token?: string): Promise<void> {
+  return call(baseUrl, '/api/auth/logout', jsonPost(undefined, token));
+}
+
+export async function me(baseUrl: string, token?: string): Promise<User> {
+  const init: RequestInit = token ? { headers: { authorization: `Bearer ${token}` } } : {};
+  const { user } = await call<{ user: User }>(baseUrl, '/api/me', init);
+  return user;
+}

@@ -1,0 +1,130 @@
+import fastifyCookie from '@fastify/cookie';
+import { httpStatusOf } from '@parley/protocol';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { createAuthService, hashToken } from './auth/auth.service.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { createLoginThrottle } from './auth/login-throttle.js';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { AppError, toErrorBody } from './errors.js';
+import { operationsRoutes } from './http/operations.routes.js';
+import { staticRoutes } from './http/static.routes.js';
+import type { Logger } from './log.js';
+import { createMessagesService } from './messages/messages.service.js';
+import { messagesHandlers } from './messages/messages.handlers.js';
+import { createMetrics } from './metrics.js';
+import { sessionChannel } from './realtime/fanout.js';
+import { createInFlight } from './realtime/handle.js';
+import { attachRedisAdapter, type RedisLink } from './realtime/redis-adapter.js';
+import { acceptConnections, createSocketServer, type ParleyServer } from './realtime/socket-server.js';
+import { createSocketIoFanout } from './realtime/socketio-fanout.js';
+import { createRoomsService } from './rooms/rooms.service.js';
+import { roomsHandlers } from './rooms/rooms.handlers.js';
+
+export interface App {
+  http: FastifyInstance;
+  io: ParleyServer;
+  listen(): Promise<string>;
+  /** Graceful: refuse new work, finish in-flight acks, disconnect, close the database. */
+  close(): Promise<void>;
+}
+
+export async function createApp(deps: { config: Config; database: Database; log: Logger }): Promise<App> {
+  const { config, database, log } = deps;
+  const metrics = createMetrics();
+  const inFlight = createInFlight();
+  // pino's Logger is a FastifyBaseLogger with more methods; the cast only forgets them.
+  const http: FastifyInstance = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    trustProxy: config.trustProxy,
+    bodyLimit: 16 * 1024,
+  });
+  await http.register(fastifyCookie);
+  http.setErrorHandler((error: FastifyError, _request, reply) => {
+    const appError = toHttpError(error);
+    if (appError.code === 'INTERNAL') log.error({ err: error }, 'request failed');
+    return reply.code(httpStatusOf[appError.code]).send({ error: appError.toBody() });
+  });
+  http.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such route' } }),
+  );
+
+  const io = createSocketServer(http.server, config);
+  const redis: RedisLink | undefined = config.redisUrl ? await attachRedisAdapter(io, config.redisUrl, log) : undefined;
+  const fanout = createSocketIoFanout(io);
+  const auth = createAuthService({
+    db: database.db,
+    throttle: createLoginThrottle({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowSeconds * 1000 }),
+    sessionTtlDays: config.sessionTtlDays,
+  });
+  const rooms = createRoomsService({ db: database.db, fanout });
+  const messages = createMessagesService({
+    db: database.db,
+    fanout,
+    rooms,
+    onStored: () => metrics.messagesStored.inc(),
+  });
+
+  acceptConnections(io, {
+    config,
+    log,
+    metrics,
+    inFlight,
+    handlers: { ...roomsHandlers(rooms), ...messagesHandlers(messages) },
+    authenticate: (token) => auth.authenticate(token),
+    roomIdsOf: (userId) => rooms.roomIdsOf(userId),
+  });
+
+  authRoutes(http, {
+    auth,
+    disconnectSession: (token) => io.in(sessionChannel(hashToken(token))).disconnectSockets(true),
+  });
+  operationsRoutes(http, {
+    metrics,
+    isDraining: () => inFlight.draining,
+    readinessChecks: {
+      database: () => database.ping(),
+      ...(redis ? { redis: () => redis.ping() } : {}),
+    },
+  });
+  await staticRoutes(http, config.webRoot);
+
+  let closing: Promise<void> | undefined;
+  async function shutdown(): Promise<void> {
+    inFlight.draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      inFlight.settled(),
+      new Promise((resolve) => (timer = setTimeout(resolve, config.shutdownTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    fanout.flush();
+    io.disconnectSockets(true);
+    await new Promise<void>((resolve) => void io.close(() => resolve()));
+    await http.close();
+    await redis?.close();
+    await database.close();
+  }
+
+  return {
+    http,
+    io,
+    async listen() {
+      return http.listen({ port: config.port, host: config.host });
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}
+
+function toHttpError(error: FastifyError | AppError): AppError {
+  if (error instanceof AppError) return error;
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('TOO_LARGE', 'request body too large');
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError('BAD_REQUEST', error.message);
+  }
+  const body = toErrorBody(error);
+  return new AppError(body.code, body.message);
+}

@@ -1,0 +1,62 @@
+import type { User } from '@parley/protocol';
+import type { Db } from '../db/database.js';
+
+export interface StoredUser extends User {
+  passwordHash: string;
+}
+
+export async function insertUser(db: Db, user: StoredUser, now: Date): Promise<void> {
+  await db
+    .insertInto('users')
+    .values({
+      id: user.id,
+      username: user.username,
+      username_lower: user.username.toLowerCase(),
+      password_hash: user.passwordHash,
+      created_at: now.toISOString(),
+    })
+    .execute();
+}
+
+export async function findUserByUsername(db: Db, username: string): Promise<StoredUser | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'username', 'password_hash'])
+    .where('username_lower', '=', username.toLowerCase())
+    .executeTakeFirst();
+  return row && { id: row.id, username: row.username, passwordHash: row.password_hash };
+}
+
+export async function insertSession(
+  db: Db,
+  session: { tokenHash: string; userId: string; expiresAt: Date },
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({
+      token_hash: session.tokenHash,
+      user_id: session.userId,
+      created_at: now.toISOString(),
+      expires_at: session.expiresAt.toISOString(),
+    })
+    .execute();
+}
+
+export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<User | undefined> {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['users.id', 'users.username'])
+    .where('sessions.token_hash', '=', tokenHash)
+    .where('sessions.expires_at', '>', now.toISOString())
+    .executeTakeFirst();
+}
+
+export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
+  await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+}
+
+export async function deleteExpiredSessions(db: Db, now: Date): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', now.toISOString()).execute();
+}

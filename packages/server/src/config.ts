@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const defaultWebRoot = path.resolve(here, '../../web/dist');
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const list = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((s) => s === 'true' || s === '1');
+
+/** Every option, its default and its environment variable. The README's table mirrors this. */
+const ConfigSchema = z.object({
+  PORT: int(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  ALLOWED_ORIGINS: list,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRANSPORTS: list.pipe(z.array(z.enum(['websocket', 'polling'])).min(1)).or(z.undefined()),
+  MAX_EVENT_BYTES: int(65_536, 1024),
+  RATE_LIMIT_PER_SEC: int(20, 1),
+  RATE_LIMIT_BURST: int(40, 1),
+  MAX_CONNECTIONS: int(10_000, 1),
+  MAX_CONNECTIONS_PER_USER: int(20, 1),
+  LOGIN_MAX_FAILURES: int(10, 1),
+  LOGIN_WINDOW_SECONDS: int(900, 1),
+  SESSION_TTL_DAYS: int(30, 1),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  TRUST_PROXY: flag,
+  WEB_ROOT: z.string().default(defaultWebRoot),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  allowedOrigins: string[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  transports: ('websocket' | 'polling')[];
+  maxEventBytes: number;
+  rateLimitPerSec: number;
+  rateLimitBurst: number;
+  maxConnections: number;
+  maxConnectionsPerUser: number;
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
+  sessionTtlDays: number;
+  shutdownTimeoutMs: number;
+  trustProxy: boolean;
+  webRoot: string;
+}
+
+/** Parses the environment once; throws naming every variable that is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key in ConfigSchema.shape && value !== ''),
+  );
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: c.DATA_DIR,
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    allowedOrigins: c.ALLOWED_ORIGINS,
+    logLevel: c.LOG_LEVEL,
+    transports: c.TRANSPORTS ?? ['websocket', 'polling'],
+    maxEventBytes: c.MAX_EVENT_BYTES,
+    rateLimitPerSec: c.RATE_LIMIT_PER_SEC,
+    rateLimitBurst: c.RATE_LIMIT_BURST,
+    maxConnections: c.MAX_CONNECTIONS,
+    maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
+    loginMaxFailures: c.LOGIN_MAX_FAILURES,
+    loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
+    sessionTtlDays: c.SESSION_TTL_DAYS,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    trustProxy: c.TRUST_PROXY,
+    webRoot: c.WEB_ROOT,
+  };
+}

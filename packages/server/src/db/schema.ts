@@ -1,0 +1,52 @@
+/** Table types for Kysely. Timestamps are ISO-8601 UTC strings on both databases. */
+export interface UsersTable {
+  id: string;
+  username: string;
+  username_lower: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface RoomsTable {
+  id: string;
+  name: string;
+  name_lower: string;
+  topic: string;
+  capacity: number;
+  member_count: number;
+  last_seq: number;
+  created_by: string;
+  created_at: string;
+}
+
+export interface RoomMembersTable {
+  room_id: string;
+  user_id: string;
+  joined_at: string;
+}
+
+export interface MessagesTable {
+  id: string;
+  room_id: string;
+  seq: number;
+  sender_id: string;
+  sender_username: string;
+  client_msg_id: string;
+  body: string;
+  sent_at: string;
+}
+
+export interface Tables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  rooms: RoomsTable;
+  room_members: RoomMembersTable;
+  messages: MessagesTable;
+}

@@ -1,0 +1,8 @@
+import type { Handlers } from '../realtime/handle.js';
+import type { MessagesService } from './messages.service.js';
+
+export function messagesHandlers(messages: MessagesService): Handlers {
+  return {
+    'message:send': (input, { user }) => messages.send(user, input),
+  };
+}

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per app, so that several apps in one process (tests) do not collide. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+  return {
+    registry,
+    connections: new Gauge({
+      name: 'parley_connections',
+      help: 'Open realtime connections by transport',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'parley_events_total',
+      help: 'Inbound events by name and outcome (ok or an error code)',
+      labelNames: ['event', 'outcome'] as const,
+      registers: [registry],
+    }),
+    ackLatency: new Histogram({
+      name: 'parley_ack_latency_seconds',
+      help: 'Time from receiving an event to acknowledging it',
+      labelNames: ['event'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    messagesStored: new Counter({
+      name: 'parley_messages_stored_total',
+      help: 'Room messages durably stored',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

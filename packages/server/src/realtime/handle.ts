@@ -1,0 +1,132 @@
+import {
+  requestSchemas,
+  parseWith,
+  type AckResult,
+  type ErrorBody,
+  type ParsedRequest,
+  type RequestName,
+  type RequestResult,
+  type User,
+} from '@parley/protocol';
+import type { Socket } from 'socket.io';
+import { AppError, toErrorBody } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { TokenBucket } from './rate-limit.js';
+
+export interface SocketData {
+  user: User;
+  tokenHash: string;
+  bucket: TokenBucket;
+  /** The rooms the user belonged to at the handshake; joined as the socket connects. */
+  roomIds: string[];
+}
+
+export interface HandlerContext {
+  user: User;
+  socketId: string;
+}
+
+export type Handler<E extends RequestName> = (
+  input: ParsedRequest<E>,
+  ctx: HandlerContext,
+) => Promise<RequestResult<E>>;
+
+export type Handlers = { [E in RequestName]?: Handler<E> };
+
+/** Counts what is running, so that shutdown can wait for every in-flight ack. */
+export interface InFlight {
+  draining: boolean;
+  begin(): void;
+  end(): void;
+  /** Resolves once nothing is running. */
+  settled(): Promise<void>;
+}
+
+export function createInFlight(): InFlight {
+  let running = 0;
+  let waiters: (() => void)[] = [];
+  return {
+    draining: false,
+    begin() {
+      running += 1;
+    },
+    end() {
+      running -= 1;
+      if (running > 0) return;
+      for (const wake of waiters) wake();
+      waiters = [];
+    },
+    settled() {
+      return running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve));
+    },
+  };
+}
+
+type Ack = (result: AckResult<object>) => void;
+
+/**
+ * The one path every inbound event takes: rate limit, size limit, schema, handler, ack.
+ * Each event is answered exactly once; an unexpected error is logged once and answered INTERNAL.
+ */
+export function attachHandlers(
+  socket: Socket,
+  handlers: Handlers,
+  deps: { log: Logger; metrics: Metrics; maxEventBytes: number; inFlight: InFlight },
+): void {
+  const { log, metrics, maxEventBytes, inFlight } = deps;
+  const data = socket.data as SocketData;
+  const ctx: HandlerContext = { user: data.user, socketId: socket.id };
+
+  async function run(event: string, payload: unknown): Promise<AckResult<object>> {
+    if (inFlight.draining) throw new AppError('UNAVAILABLE', 'server is restarting; retry');
+    const wait = data.bucket.take(Date.now());
+    if (wait > 0) throw new AppError('RATE_LIMITED', 'too many events; slow down', wait);
+    if (approximateBytes(payload) > maxEventBytes) {
+      throw new AppError('TOO_LARGE', `event larger than ${maxEventBytes} bytes`);
+    }
+    const name = event as RequestName;
+    const handler = handlers[name] as Handler<RequestName> | undefined;
+    if (!handler) throw new AppError('BAD_REQUEST', `unknown event ${JSON.stringify(event.slice(0, 64))}`);
+    const parsed = parseWith(requestSchemas[name], payload);
+    if (!parsed.ok) return { ok: false, error: parsed.error };
+    const result = await handler(parsed.value as ParsedRequest<RequestName>, ctx);
+    return { ok: true, ...result };
+  }
+
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    const started = performance.now();
+    const last = args[args.length - 1];
+    const ack: Ack | undefined = typeof last === 'function' ? (last as Ack) : undefined;
+    const payload = ack && args.length === 1 ? undefined : args[0];
+    const eventName = typeof event === 'string' ? event : String(event);
+    const metricName = eventName in requestSchemas ? eventName : 'unknown';
+    inFlight.begin();
+    run(eventName, payload)
+      .catch((error: unknown): AckResult<object> => {
+        if (!(error instanceof AppError)) {
+          log.error({ err: error, event: metricName, userId: ctx.user.id }, 'event failed');
+        }
+        return { ok: false, error: toErrorBody(error) };
+      })
+      .then((result) => {
+        const outcome = result.ok ? 'ok' : (result.error as ErrorBody).code;
+        metrics.events.inc({ event: metricName, outcome });
+        metrics.ackLatency.observe({ event: metricName }, (performance.now() - started) / 1000);
+        ack?.(result);
+      })
+      .finally(() => {
+        inFlight.end();
+      });
+  });
+}
+
+/** Size of a payload as UTF-8 JSON, the way it crossed the wire. */
+function approximateBytes(payload: unknown): number {
+  if (payload === undefined) return 0;
+  try {
+    return Buffer.byteLength(JSON.stringify(payload));
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}

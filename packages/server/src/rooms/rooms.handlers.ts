@@ -1,0 +1,12 @@
+import type { Handlers } from '../realtime/handle.js';
+import type { RoomsService } from './rooms.service.js';
+
+export function roomsHandlers(rooms: RoomsService): Handlers {
+  return {
+    'room:create': (input, { user }) => rooms.create(user, input),
+    'room:list': (_input, { user }) => rooms.list(user),
+    'room:join': (input, { user }) => rooms.join(user, input),
+    'room:leave': (input, { user }) => rooms.leave(user, input),
+    'room:history': (input, { user }) => rooms.history(user, input),
+  };
+}

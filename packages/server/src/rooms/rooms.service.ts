@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CATCH_UP_MAX,
+  HISTORY_LIMIT_DEFAULT,
+  JOIN_LATEST,
+  ROOM_CAPACITY_DEFAULT,
+  type Message,
+  type ParsedRequest,
+  type RequestResult,
+  type Room,
+  type User,
+} from '@parley/protocol';
+import type { Db } from '../db/database.js';
+import { isUniqueViolation } from '../db/database.js';
+import { AppError } from '../errors.js';
+import * as messages from '../messages/messages.store.js';
+import type { Fanout } from '../realtime/fanout.js';
+import * as store from './rooms.store.js';
+
+export interface RoomsService {
+  create(user: User, input: ParsedRequest<'room:create'>): Promise<RequestResult<'room:create'>>;
+  list(user: User): Promise<RequestResult<'room:list'>>;
+  join(user: User, input: ParsedRequest<'room:join'>): Promise<RequestResult<'room:join'>>;
+  leave(user: User, input: ParsedRequest<'room:leave'>): Promise<RequestResult<'room:leave'>>;
+  history(user: User, input: ParsedRequest<'room:history'>): Promise<RequestResult<'room:history'>>;
+  /** Throws NOT_FOUND for a missing room and FORBIDDEN for a non-member. */
+  assertMember(user: User, roomId: string): Promise<void>;
+  roomIdsOf(userId: string): Promise<string[]>;
+}
+
+export function createRoomsService(deps: { db: Db; fanout: Fanout }): RoomsService {
+  const { db, fanout } = deps;
+
+  async function findRoomOrThrow(roomId: string): Promise<Room> {
+    const room = await store.findRoom(db, roomId);
+    if (!room) throw new AppError('NOT_FOUND', 'no such room');
+    return room;
+  }
+
+  async function assertMember(user: User, roomId: string): Promise<void> {
+    if (await store.isMember(db, roomId, user.id)) return;
+    await findRoomOrThrow(roomId);
+    throw new AppError('FORBIDDEN', 'join the room first');
+  }
+
+  async function catchUp(roomId: string, sinceSeq: number | undefined): Promise<{ messages: Message[]; hasMore: boolean }> {
+    if (sinceSeq === undefined) {
+      const latest = await messages.listBefore(db, roomId, undefined, JOIN_LATEST);
+      return { messages: latest, hasMore: (latest[0]?.seq ?? 1) > 1 };
+    }
+    const after = await messages.listAfter(db, roomId, sinceSeq, CATCH_UP_MAX + 1);
+    return { messages: after.slice(0, CATCH_UP_MAX), hasMore: after.length > CATCH_UP_MAX };
+  }
+
+  return {
+    assertMember,
+    roomIdsOf: (userId) => store.listRoomIdsOfUser(db, userId),
+
+    async create(user, input) {
+      const id = randomUUID();
+      try {
+        const room = await store.insertRoomWithCreator(
+          db,
+          {
+            id,
+            name: input.name,
+            topic: input.topic ?? '',
+            capacity: input.capacity ?? ROOM_CAPACITY_DEFAULT,
+            createdBy: user.id,
+          },
+          new Date(),
+        );
+        await fanout.subscribeUser(user.id, id);
+        return { room };
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'a room with that name exists');
+        throw error;
+      }
+    },
+
+    async list(user) {
+      const [rooms, joinedRoomIds] = await Promise.all([store.listRooms(db), store.listRoomIdsOfUser(db, user.id)]);
+      return { rooms, joinedRoomIds };
+    },
+
+    async join(user, input) {
+      await findRoomOrThrow(input.roomId);
+      const outcome = await store.addMember(db, input.roomId, user.id, new Date());
+      if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
+      // Subscribe before reading history, so a message stored in between arrives live (the
+      // client drops the duplicate by seq) rather than not at all.
+      await fanout.subscribeUser(user.id, input.roomId);
+      if (outcome === 'added') fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'joined' });
+      const [room, members, recent] = await Promise.all([
+        findRoomOrThrow(input.roomId),
+        store.listMembers(db, input.roomId),
+        catchUp(input.roomId, input.sinceSeq),
+      ]);
+      return { room, members, messages: recent.messages, hasMore: recent.hasMore };
+    },
+
+    async leave(user, input) {
+      await findRoomOrThrow(input.roomId);
+      const wasMember = await store.removeMember(db, input.roomId, user.id);
+      await fanout.unsubscribeUser(user.id, input.roomId);
+      if (wasMember) fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'left' });
+      return {};
+    },
+
+    async history(user, input) {
+      await assertMember(user, input.roomId);
+      const page = await messages.listBefore(db, input.roomId, input.beforeSeq, input.limit ?? HISTORY_LIMIT_DEFAULT);
+      // seq is gap-free from 1, so older messages exist exactly when the page starts above 1.
+      return { messages: page, hasMore: (page[0]?.seq ?? 1) > 1 };
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './clients.js';
+export * from './server.js';
+export * from './services.js';
