@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import { Body, Id, type Message, type Room, type User } from './entities.js';
-import {
-  HISTORY_LIMIT_MAX,
-  ROOM_CAPACITY_MAX,
-  ROOM_NAME_MAX,
-  ROOM_TOPIC_MAX,
-} from './limits.js';
+import { HISTORY_LIMIT_MAX, ROOM_CAPACITY_MAX, ROOM_NAME_MAX, ROOM_TOPIC_MAX } from './limits.js';
 
 const Seq = z.number().int().nonnegative();
 

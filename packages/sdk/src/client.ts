@@ -67,7 +67,9 @@ export class ParleyClient {
     });
     this.socket.on('disconnect', (reason) => {
       // The server ends a connection itself only when its session is gone (signed out).
-      this.emitStatus(reason === 'io server disconnect' || reason === 'io client disconnect' ? 'closed' : 'reconnecting');
+      this.emitStatus(
+        reason === 'io server disconnect' || reason === 'io client disconnect' ? 'closed' : 'reconnecting',
+      );
     });
   }
 
@@ -151,7 +153,13 @@ export class ParleyClient {
     if (!result.ok) return result;
     const lastSeq = result.messages.at(-1)?.seq ?? sinceSeq ?? 0;
     const existing = this.rooms.get(roomId);
-    const sync = existing ?? createRoomSync(lastSeq, (since) => this.fetchAfter(roomId, since), (m) => this.deliver(roomId, m));
+    const sync =
+      existing ??
+      createRoomSync(
+        lastSeq,
+        (since) => this.fetchAfter(roomId, since),
+        (m) => this.deliver(roomId, m),
+      );
     if (!existing) this.rooms.set(roomId, sync);
     sync.lastSeq = Math.max(sync.lastSeq, lastSeq);
     // What the answer covers the caller has; what came after it, or was missed, arrives in order.

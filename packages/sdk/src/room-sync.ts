@@ -18,7 +18,11 @@ const RETRY_DELAY_MS = 1000;
 
 export type FetchAfter = (sinceSeq: number) => Promise<{ messages: Message[]; hasMore: boolean }>;
 
-export function createRoomSync(lastSeq: number, fetchAfter: FetchAfter, deliver: (messages: Message[]) => void): RoomSync {
+export function createRoomSync(
+  lastSeq: number,
+  fetchAfter: FetchAfter,
+  deliver: (messages: Message[]) => void,
+): RoomSync {
   let syncing: Promise<void> | undefined;
   let buffer: Message[] = [];
   let stopped = false;

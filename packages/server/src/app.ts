@@ -33,9 +33,10 @@ export async function createApp(deps: { config: Config; database: Database; log:
   const { config, database, log } = deps;
   const metrics = createMetrics();
   const inFlight = createInFlight();
-  // pino's Logger is a FastifyBaseLogger with more methods; the cast only forgets them.
+  // Fastify types its instance by the logger; widening pino's Logger keeps one FastifyInstance type.
+  const loggerInstance: FastifyBaseLogger = log;
   const http: FastifyInstance = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance,
     trustProxy: config.trustProxy,
     bodyLimit: 16 * 1024,
   });

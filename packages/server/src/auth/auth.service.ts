@@ -21,11 +21,7 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-export function createAuthService(deps: {
-  db: Db;
-  throttle: LoginThrottle;
-  sessionTtlDays: number;
-}): AuthService {
+export function createAuthService(deps: { db: Db; throttle: LoginThrottle; sessionTtlDays: number }): AuthService {
   const { db, throttle } = deps;
   const sessionTtlMs = deps.sessionTtlDays * 24 * 3600 * 1000;
 

@@ -2,7 +2,6 @@ import {
   requestSchemas,
   parseWith,
   type AckResult,
-  type ErrorBody,
   type ParsedRequest,
   type RequestName,
   type RequestResult,
@@ -90,7 +89,7 @@ export function attachHandlers(
     if (!handler) throw new AppError('BAD_REQUEST', `unknown event ${JSON.stringify(event.slice(0, 64))}`);
     const parsed = parseWith(requestSchemas[name], payload);
     if (!parsed.ok) return { ok: false, error: parsed.error };
-    const result = await handler(parsed.value as ParsedRequest<RequestName>, ctx);
+    const result = await handler(parsed.value, ctx);
     return { ok: true, ...result };
   }
 
@@ -102,7 +101,7 @@ export function attachHandlers(
     const eventName = typeof event === 'string' ? event : String(event);
     const metricName = eventName in requestSchemas ? eventName : 'unknown';
     inFlight.begin();
-    run(eventName, payload)
+    void run(eventName, payload)
       .catch((error: unknown): AckResult<object> => {
         if (!(error instanceof AppError)) {
           log.error({ err: error, event: metricName, userId: ctx.user.id }, 'event failed');
@@ -110,7 +109,7 @@ export function attachHandlers(
         return { ok: false, error: toErrorBody(error) };
       })
       .then((result) => {
-        const outcome = result.ok ? 'ok' : (result.error as ErrorBody).code;
+        const outcome = result.ok ? 'ok' : result.error.code;
         metrics.events.inc({ event: metricName, outcome });
         metrics.ackLatency.observe({ event: metricName }, (performance.now() - started) / 1000);
         ack?.(result);

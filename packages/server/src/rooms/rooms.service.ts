@@ -43,7 +43,10 @@ export function createRoomsService(deps: { db: Db; fanout: Fanout }): RoomsServi
     throw new AppError('FORBIDDEN', 'join the room first');
   }
 
-  async function catchUp(roomId: string, sinceSeq: number | undefined): Promise<{ messages: Message[]; hasMore: boolean }> {
+  async function catchUp(
+    roomId: string,
+    sinceSeq: number | undefined,
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
     if (sinceSeq === undefined) {
       const latest = await messages.listBefore(db, roomId, undefined, JOIN_LATEST);
       return { messages: latest, hasMore: (latest[0]?.seq ?? 1) > 1 };
@@ -90,7 +93,8 @@ export function createRoomsService(deps: { db: Db; fanout: Fanout }): RoomsServi
       // Subscribe before reading history, so a message stored in between arrives live (the
       // client drops the duplicate by seq) rather than not at all.
       await fanout.subscribeUser(user.id, input.roomId);
-      if (outcome === 'added') fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'joined' });
+      if (outcome === 'added')
+        fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'joined' });
       const [room, members, recent] = await Promise.all([
         findRoomOrThrow(input.roomId),
         store.listMembers(db, input.roomId),

@@ -60,7 +60,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   } else if (kind === 'postgres') {
     const created = await createPostgresDatabase();
     dataEnv = { DATABASE_URL: created.url, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'parley-')) };
-    cleanup = created.drop;
+    cleanup = () => created.drop();
   } else {
     const dir = mkdtempSync(path.join(tmpdir(), 'parley-'));
     dataEnv = { DATA_DIR: dir };
