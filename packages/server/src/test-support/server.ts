@@ -17,7 +17,7 @@ export interface TestServer {
   database: Database;
   /** Every log line the server wrote, as text. */
   logs: string[];
-  /** Stops the server (gracefully) and starts a new one on the same data; the port changes. */
+  /** Stops the server (gracefully) and starts a new one on the same data and the same port. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -87,6 +87,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const database = await openDatabase(config);
     const app = await createApp({ config, database, log: createLogger(config.logLevel, sink) });
     const url = (await app.listen()).replace('0.0.0.0', '127.0.0.1');
+    // A restart comes back on the same port, as a real server would: clients reconnect to it.
+    config.port = Number(new URL(url).port);
     return { database, app, url };
   };
 
