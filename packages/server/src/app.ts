@@ -51,7 +51,9 @@ export async function createApp(deps: { config: Config; database: Database; log:
   );
 
   const io = createSocketServer(http.server, config);
-  const redis: RedisLink | undefined = config.redisUrl ? await attachRedisAdapter(io, config.redisUrl, log) : undefined;
+  const redis: RedisLink | undefined = config.redisUrl
+    ? await attachRedisAdapter(io, { url: config.redisUrl, prefix: config.redisPrefix }, log)
+    : undefined;
   const fanout = createSocketIoFanout(io);
   const auth = createAuthService({
     db: database.db,
@@ -100,7 +102,8 @@ export async function createApp(deps: { config: Config; database: Database; log:
     ]);
     clearTimeout(timer);
     fanout.flush();
-    io.disconnectSockets(true);
+    // io.close() drops the transports without a disconnect packet, so clients reconnect (to
+    // this server's successor) instead of treating it as being signed out.
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await http.close();
     await redis?.close();

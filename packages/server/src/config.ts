@@ -27,6 +27,7 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
+  REDIS_PREFIX: z.string().min(1).default('parley'),
   ALLOWED_ORIGINS: list,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRANSPORTS: list.pipe(z.array(z.enum(['websocket', 'polling'])).min(1)).or(z.undefined()),
@@ -49,6 +50,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and stream, so that several deployments can share one Redis. */
+  redisPrefix: string;
   allowedOrigins: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   transports: ('websocket' | 'polling')[];
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: c.DATA_DIR,
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
+    redisPrefix: c.REDIS_PREFIX,
     allowedOrigins: c.ALLOWED_ORIGINS,
     logLevel: c.LOG_LEVEL,
     transports: c.TRANSPORTS ?? ['websocket', 'polling'],

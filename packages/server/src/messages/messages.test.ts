@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageNew } from '@parley/protocol';
+import {
+  connectUser,
+  databaseKinds,
+  eventually,
+  expectOk,
+  startTestServer,
+  uniqueName,
+  type TestServer,
+} from '../test-support/index.js';
+
+const kinds = await databaseKinds();
+
+describe.each(kinds)('messages on %s', (kind) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ kind });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  async function roomWithMembers(count: number) {
+    const users = await Promise.all(Array.from({ length: count }, () => connectUser(server)));
+    const [owner] = users;
+    if (!owner) throw new Error('no users');
+    const { room } = expectOk(await owner.client.request('room:create', { name: uniqueName('r'), capacity: 50 }));
+    for (const u of users.slice(1)) expectOk(await u.client.request('room:join', { roomId: room.id }));
+    return { room, users, owner };
+  }
+
+  it('stores a retried clientMsgId once and broadcasts it once', async () => {
+    const { room, users, owner } = await roomWithMembers(2);
+    const packets: MessageNew[] = [];
+    users[1]?.client.on('message:new', (p) => packets.push(p));
+    const clientMsgId = randomUUID();
+    const first = expectOk(await owner.client.request('message:send', { roomId: room.id, clientMsgId, body: 'once' }));
+    const again = expectOk(
+      await owner.client.request('message:send', { roomId: room.id, clientMsgId, body: 'changed on retry' }),
+    );
+    expect(again.message).toEqual(first.message);
+    const history = expectOk(await owner.client.request('room:history', { roomId: room.id }));
+    expect(history.messages.map((m) => m.body)).toEqual(['once']);
+    await eventually(() => (packets.length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(packets.flatMap((p) => p.messages).map((m) => m.id)).toEqual([first.message.id]);
+    for (const u of users) u.client.close();
+  });
+
+  it('gives 100 concurrent sends from several clients seq 1..100 with no gap or duplicate', async () => {
+    const { room, users } = await roomWithMembers(4);
+    const watcher = users[0];
+    if (!watcher) throw new Error('no watcher');
+    const delivered: number[] = [];
+    watcher.client.on('message:new', (p) => delivered.push(...p.messages.map((m) => m.seq)));
+    const sends = Array.from({ length: 100 }, (_, i) => users[i % users.length]!.client.sendMessage(room.id, `c${i}`));
+    const results = await Promise.all(sends);
+    const seqs = results.map((r) => expectOk(r).message.seq).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const history = expectOk(await watcher.client.request('room:join', { roomId: room.id, sinceSeq: 0 }));
+    expect(history.messages.map((m) => m.seq)).toEqual(seqs);
+    expect(new Set(history.messages.map((m) => m.clientMsgId)).size).toBe(100);
+    await eventually(() => (delivered.length >= 100 ? true : undefined));
+    expect([...delivered].sort((a, b) => a - b)).toEqual(seqs);
+    for (const u of users) u.client.close();
+  });
+
+  it("delivers message:new to the room's members, the sender's other connections included, and to no one else", async () => {
+    const { room, owner, users } = await roomWithMembers(2);
+    const ownerSecond = await connectUser(server, { token: owner.token });
+    const outsider = await connectUser(server);
+    const got = { second: 0, member: 0, outsider: 0 };
+    ownerSecond.client.on('message:new', () => (got.second += 1));
+    users[1]?.client.on('message:new', () => (got.member += 1));
+    outsider.client.on('message:new', () => (got.outsider += 1));
+    expectOk(await owner.client.sendMessage(room.id, 'to all members'));
+    await eventually(() => (got.second === 1 && got.member === 1 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.outsider).toBe(0);
+    for (const u of [...users, ownerSecond, outsider]) u.client.close();
+  });
+
+  it('refuses to post into a room the sender is not a member of, or that does not exist', async () => {
+    const { room, users } = await roomWithMembers(1);
+    const stranger = await connectUser(server);
+    const forbidden = await stranger.client.sendMessage(room.id, 'let me in');
+    expect(forbidden).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const missing = await stranger.client.sendMessage('no-such-room', 'hello?');
+    expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    for (const u of [...users, stranger]) u.client.close();
+  });
+
+  it('refuses an empty or over-long body with a clear error', async () => {
+    const { room, users, owner } = await roomWithMembers(1);
+    const empty = await owner.client.sendMessage(room.id, '   ');
+    expect(empty).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    if (!empty.ok) expect(empty.error.message).toMatch(/^body/);
+    const long = await owner.client.sendMessage(room.id, 'x'.repeat(4001));
+    expect(long).toMatchObject({ ok: false, error: { code: 'TOO_LARGE' } });
+    expectOk(await owner.client.sendMessage(room.id, 'y'.repeat(4000)));
+    for (const u of users) u.client.close();
+  });
+});
