@@ -10,6 +10,7 @@ import { AppError, toErrorBody } from './errors.js';
 import { operationsRoutes } from './http/operations.routes.js';
 import { staticRoutes } from './http/static.routes.js';
 import type { Logger } from './log.js';
+import { createMessageWriter } from './messages/message-writer.js';
 import { createMessagesService } from './messages/messages.service.js';
 import { messagesHandlers } from './messages/messages.handlers.js';
 import { createMetrics } from './metrics.js';
@@ -62,9 +63,8 @@ export async function createApp(deps: { config: Config; database: Database; log:
   });
   const rooms = createRoomsService({ db: database.db, fanout });
   const messages = createMessagesService({
-    db: database.db,
+    writer: createMessageWriter(database),
     fanout,
-    rooms,
     onStored: () => metrics.messagesStored.inc(),
   });
 
@@ -92,9 +92,15 @@ export async function createApp(deps: { config: Config; database: Database; log:
   });
   await staticRoutes(http, config.webRoot);
 
+  const sweepSessions = () =>
+    auth.sweepExpiredSessions().catch((err: unknown) => log.warn({ err }, 'expired session sweep failed'));
+  void sweepSessions();
+  const sessionSweeper = setInterval(() => void sweepSessions(), 3600_000).unref();
+
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     inFlight.draining = true;
+    clearInterval(sessionSweeper);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       inFlight.settled(),

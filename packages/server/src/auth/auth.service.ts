@@ -13,6 +13,8 @@ export interface AuthService {
   logout(token: string): Promise<void>;
   /** The user a session token belongs to, or undefined when it is unknown or expired. */
   authenticate(token: string): Promise<User | undefined>;
+  /** Deletes sessions past their expiry (they already no longer authenticate). */
+  sweepExpiredSessions(): Promise<void>;
   sessionTtlMs: number;
 }
 
@@ -67,6 +69,8 @@ export function createAuthService(deps: { db: Db; throttle: LoginThrottle; sessi
     async logout(token) {
       await store.deleteSession(db, hashToken(token));
     },
+
+    sweepExpiredSessions: () => store.deleteExpiredSessions(db, new Date()),
 
     async authenticate(token) {
       if (token.length === 0 || token.length > 128) return undefined;

@@ -111,6 +111,17 @@ describe.each(kinds)('accounts on %s', (kind) => {
     expect(JSON.stringify(row)).not.toContain(TEST_PASSWORD);
   });
 
+  it('refuses an expired session everywhere', async () => {
+    const { token, user } = await register(server.url, uniqueName('old'), TEST_PASSWORD);
+    await server.database.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('user_id', '=', user.id)
+      .execute();
+    await expect(me(server.url, token)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(ParleyClient.connect({ url: server.url, token })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
   it('logout revokes the session and disconnects its sockets, and only that session', async () => {
     const alice = await connectUser(server);
     const otherSession = await login(server.url, alice.user.username, TEST_PASSWORD);

@@ -12,6 +12,12 @@ export type DbKind = 'sqlite' | 'postgres';
 export interface Database {
   db: Db;
   kind: DbKind;
+  /**
+   * The raw SQLite handle, for hot paths that batch synchronous statements (the message writer).
+   * Use it only while holding Kysely's connection (`db.connection().execute`), so that it never
+   * runs inside a transaction Kysely has open.
+   */
+  sqlite?: SQLite.Database;
   /** Resolves when the database answers a trivial query within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -24,9 +30,15 @@ export interface DatabaseOptions {
 
 /** SQLite in DATA_DIR unless DATABASE_URL names a PostgreSQL server; migrations run here. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const { db, kind } = options.databaseUrl
-    ? { db: openPostgres(options.databaseUrl), kind: 'postgres' as const }
-    : { db: openSqlite(options.dataDir), kind: 'sqlite' as const };
+  let db: Db;
+  let sqlite: SQLite.Database | undefined;
+  if (options.databaseUrl) {
+    db = openPostgres(options.databaseUrl);
+  } else {
+    sqlite = openSqliteFile(options.dataDir);
+    db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  const kind: DbKind = sqlite ? 'sqlite' : 'postgres';
   try {
     await migrateToLatest(db as Kysely<unknown>);
   } catch (error) {
@@ -37,6 +49,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     kind,
+    ...(sqlite ? { sqlite } : {}),
     ping: (timeoutMs = 2000) => pingDatabase(db, timeoutMs),
     close: async () => {
       if (closed) return;
@@ -46,7 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-function openSqlite(dataDir: string): Db {
+function openSqliteFile(dataDir: string): SQLite.Database {
   mkdirSync(dataDir, { recursive: true });
   const file = new SQLite(path.join(dataDir, 'parley.db'));
   // WAL with synchronous=NORMAL: a commit survives a process crash; an OS crash may lose the
@@ -55,7 +68,7 @@ function openSqlite(dataDir: string): Db {
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  return new Kysely<Tables>({ dialect: new SqliteDialect({ database: file }) });
+  return file;
 }
 
 function openPostgres(url: string): Db {

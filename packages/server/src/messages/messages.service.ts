@@ -1,38 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import type { ParsedRequest, RequestResult, User } from '@parley/protocol';
-import type { Db } from '../db/database.js';
+import { AppError } from '../errors.js';
 import type { Fanout } from '../realtime/fanout.js';
-import type { RoomsService } from '../rooms/rooms.service.js';
-import * as store from './messages.store.js';
+import type { MessageWriter } from './message-writer.js';
 
 export interface MessagesService {
   send(user: User, input: ParsedRequest<'message:send'>): Promise<RequestResult<'message:send'>>;
 }
 
 export function createMessagesService(deps: {
-  db: Db;
+  writer: MessageWriter;
   fanout: Fanout;
-  rooms: RoomsService;
   onStored?: () => void;
 }): MessagesService {
-  const { db, fanout, rooms } = deps;
+  const { writer, fanout } = deps;
   return {
     async send(user, input) {
-      await rooms.assertMember(user, input.roomId);
-      const { message, created } = await store.insertMessage(db, {
+      const outcome = await writer.write({
         id: randomUUID(),
         roomId: input.roomId,
-        sender: user,
+        sender: { id: user.id, username: user.username },
         clientMsgId: input.clientMsgId,
         body: input.body,
         sentAt: new Date(),
       });
+      if (outcome.kind === 'no-room') throw new AppError('NOT_FOUND', 'no such room');
+      if (outcome.kind === 'not-member') throw new AppError('FORBIDDEN', 'join the room first');
       // Only after the commit, and only once: a retried clientMsgId is answered, not re-broadcast.
-      if (created) {
+      if (outcome.kind === 'stored') {
         deps.onStored?.();
-        fanout.publishMessage(message);
+        fanout.publishMessage(outcome.message);
       }
-      return { message };
+      return { message: outcome.message };
     },
   };
 }

@@ -2,7 +2,7 @@ import type { Message } from '@parley/protocol';
 import { isUniqueViolation, type Db } from '../db/database.js';
 import type { MessagesTable } from '../db/schema.js';
 
-function toMessage(row: MessagesTable): Message {
+export function toMessage(row: MessagesTable): Message {
   return {
     id: row.id,
     roomId: row.room_id,

@@ -49,6 +49,22 @@ describe.each(kinds)('messages on %s', (kind) => {
     for (const u of users) u.client.close();
   });
 
+  it('stores one message when the same clientMsgId is sent concurrently', async () => {
+    const { room, users, owner } = await roomWithMembers(1);
+    const clientMsgId = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        owner.client.request('message:send', { roomId: room.id, clientMsgId, body: 'race' }),
+      ),
+    );
+    const ids = new Set(answers.map((a) => expectOk(a).message.id));
+    expect(ids.size).toBe(1);
+    const history = expectOk(await owner.client.request('room:history', { roomId: room.id }));
+    expect(history.messages).toHaveLength(1);
+    expect(history.messages[0]?.seq).toBe(1);
+    for (const u of users) u.client.close();
+  });
+
   it('gives 100 concurrent sends from several clients seq 1..100 with no gap or duplicate', async () => {
     const { room, users } = await roomWithMembers(4);
     const watcher = users[0];
