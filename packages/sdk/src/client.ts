@@ -49,6 +49,12 @@ export class ParleyClient {
   private readonly joining = new Map<string, Message[]>();
   private readonly messageListeners = new Set<(roomId: string, messages: Message[]) => void>();
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  /**
+   * Private messages that arrived before anyone listened (the server hands over waiting ones
+   * right at connect, possibly in the same network read): replayed to the first listener.
+   */
+  private unheardDms: ServerEventPayloads['dm:new'][] = [];
+  private readonly dmListeners = new Set<Listener<'dm:new'>>();
 
   private constructor(options: ConnectOptions) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
@@ -61,6 +67,10 @@ export class ParleyClient {
       autoConnect: false,
     });
     this.socket.on('message:new', ({ roomId, messages }) => this.receiveMessages(roomId, messages));
+    this.socket.on('dm:new', (dm) => {
+      if (this.dmListeners.size === 0) this.unheardDms.push(dm);
+      for (const listener of this.dmListeners) listener(dm);
+    });
     this.socket.on('connect', () => {
       this.emitStatus('connected');
       for (const sync of this.rooms.values()) void sync.resync();
@@ -124,10 +134,19 @@ export class ParleyClient {
 
   /** Subscribes to a server event; returns the unsubscribe function. */
   on<E extends ServerEventName>(event: E, listener: Listener<E>): () => void {
+    if (event === 'dm:new') return this.onDm(listener as Listener<'dm:new'>);
     // socket.io-client's typed `on` cannot follow a generic event name.
     const socket = this.socket as unknown as { on(e: string, l: unknown): void; off(e: string, l: unknown): void };
     socket.on(event, listener);
     return () => socket.off(event, listener);
+  }
+
+  private onDm(listener: Listener<'dm:new'>): () => void {
+    this.dmListeners.add(listener);
+    const unheard = this.unheardDms;
+    this.unheardDms = [];
+    for (const dm of unheard) listener(dm);
+    return () => this.dmListeners.delete(listener);
   }
 
   /** Room messages, exactly once and in order for joined rooms. */

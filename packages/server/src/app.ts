@@ -10,13 +10,16 @@ import { AppError, toErrorBody } from './errors.js';
 import { operationsRoutes } from './http/operations.routes.js';
 import { staticRoutes } from './http/static.routes.js';
 import type { Logger } from './log.js';
+import { dmsHandlers } from './dms/dms.handlers.js';
+import { createDmService } from './dms/dms.service.js';
+import { openOutbox } from './dms/open-outbox.js';
 import { createMessageWriter } from './messages/message-writer.js';
 import { createMessagesService } from './messages/messages.service.js';
 import { messagesHandlers } from './messages/messages.handlers.js';
 import { createMetrics } from './metrics.js';
 import { sessionChannel } from './realtime/fanout.js';
 import { createInFlight } from './realtime/handle.js';
-import { attachRedisAdapter, type RedisLink } from './realtime/redis-adapter.js';
+import { attachRedisAdapter, connectRedis, type RedisLink } from './realtime/redis-adapter.js';
 import { acceptConnections, createSocketServer, type ParleyServer } from './realtime/socket-server.js';
 import { createSocketIoFanout } from './realtime/socketio-fanout.js';
 import { createRoomsService } from './rooms/rooms.service.js';
@@ -53,8 +56,9 @@ export async function createApp(deps: { config: Config; database: Database; log:
 
   const io = createSocketServer(http.server, config);
   const redis: RedisLink | undefined = config.redisUrl
-    ? await attachRedisAdapter(io, { url: config.redisUrl, prefix: config.redisPrefix }, log)
+    ? await connectRedis({ url: config.redisUrl, prefix: config.redisPrefix }, log)
     : undefined;
+  if (redis) attachRedisAdapter(io, redis);
   const fanout = createSocketIoFanout(io);
   const auth = createAuthService({
     db: database.db,
@@ -68,12 +72,23 @@ export async function createApp(deps: { config: Config; database: Database; log:
     onStored: () => metrics.messagesStored.inc(),
   });
 
+  const { outbox, disabledReason } = await openOutbox(redis, log);
+  const dms = createDmService({
+    outbox,
+    ...(disabledReason ? { disabledReason } : {}),
+    fanout,
+    db: database.db,
+    findUser: (username) => auth.findUser(username),
+    maxQueuedPerRecipient: config.dmQueueMax,
+  });
+
   acceptConnections(io, {
     config,
     log,
     metrics,
     inFlight,
-    handlers: { ...roomsHandlers(rooms), ...messagesHandlers(messages) },
+    handlers: { ...roomsHandlers(rooms), ...messagesHandlers(messages), ...dmsHandlers(dms) },
+    lifecycles: [dms],
     authenticate: (token) => auth.authenticate(token),
     roomIdsOf: (userId) => rooms.roomIdsOf(userId),
   });
@@ -112,6 +127,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     // this server's successor) instead of treating it as being signed out.
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await http.close();
+    await outbox?.close();
     await redis?.close();
     await database.close();
   }

@@ -36,6 +36,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_BURST: int(40, 1),
   MAX_CONNECTIONS: int(10_000, 1),
   MAX_CONNECTIONS_PER_USER: int(20, 1),
+  DM_QUEUE_MAX: int(100, 1),
   LOGIN_MAX_FAILURES: int(10, 1),
   LOGIN_WINDOW_SECONDS: int(900, 1),
   SESSION_TTL_DAYS: int(30, 1),
@@ -60,6 +61,8 @@ export interface Config {
   rateLimitBurst: number;
   maxConnections: number;
   maxConnectionsPerUser: number;
+  /** Private messages that may wait for one recipient. */
+  dmQueueMax: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
   sessionTtlDays: number;
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitBurst: c.RATE_LIMIT_BURST,
     maxConnections: c.MAX_CONNECTIONS,
     maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
+    dmQueueMax: c.DM_QUEUE_MAX,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,
     loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
     sessionTtlDays: c.SESSION_TTL_DAYS,

@@ -13,6 +13,7 @@ export interface AuthService {
   logout(token: string): Promise<void>;
   /** The user a session token belongs to, or undefined when it is unknown or expired. */
   authenticate(token: string): Promise<User | undefined>;
+  findUser(username: string): Promise<User | undefined>;
   /** Deletes sessions past their expiry (they already no longer authenticate). */
   sweepExpiredSessions(): Promise<void>;
   sessionTtlMs: number;
@@ -68,6 +69,11 @@ export function createAuthService(deps: { db: Db; throttle: LoginThrottle; sessi
 
     async logout(token) {
       await store.deleteSession(db, hashToken(token));
+    },
+
+    async findUser(username) {
+      const found = await store.findUserByUsername(db, username);
+      return found && { id: found.id, username: found.username };
     },
 
     sweepExpiredSessions: () => store.deleteExpiredSessions(db, new Date()),

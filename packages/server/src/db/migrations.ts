@@ -55,6 +55,17 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_public_keys': {
+    async up(db: Kysely<unknown>) {
+      // Public keys only: private messages themselves never reach the database.
+      await db.schema
+        .createTable('public_keys')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -43,7 +43,14 @@ export interface MessagesTable {
   sent_at: string;
 }
 
+export interface PublicKeysTable {
+  user_id: string;
+  public_key: string;
+  updated_at: string;
+}
+
 export interface Tables {
+  public_keys: PublicKeysTable;
   users: UsersTable;
   sessions: SessionsTable;
   rooms: RoomsTable;

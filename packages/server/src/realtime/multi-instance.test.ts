@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Message } from '@parley/protocol';
+import type { DmNew, Message } from '@parley/protocol';
 import {
   TEST_REDIS_URL,
   connectUser,
@@ -65,6 +65,31 @@ describe.runIf(services.postgres && services.redis)('two instances on PostgreSQL
     await eventually(() => (statuses.includes('closed') ? true : undefined));
     alice.client.close();
     bobHere.client.close();
+  });
+
+  it('carries a private message and its delivery report across instances', async () => {
+    const alice = await connectUser(first);
+    const bob = await connectUser(second);
+    bob.client.close();
+    const sent = await alice.client.request('dm:send', {
+      to: bob.user.username,
+      clientMsgId: crypto.randomUUID(),
+      payload: 'across',
+    });
+    expect(sent).toMatchObject({ ok: true, status: 'queued' });
+    const statuses: unknown[] = [];
+    alice.client.on('dm:status', (s) => statuses.push(s));
+    // Bob comes back on the other instance and finds it waiting.
+    const bobBack = await connectUser(second, { token: bob.token });
+    const got: DmNew[] = [];
+    bobBack.client.on('dm:new', (m) => got.push(m));
+    await eventually(() => (got.length === 1 ? true : undefined));
+    expect(got[0]).toMatchObject({ from: alice.user, payload: 'across' });
+    expectOk(await bobBack.client.request('dm:ack', { ids: [got[0]!.id] }));
+    await eventually(() => (statuses.length === 1 ? true : undefined));
+    expect(statuses).toEqual([{ id: got[0]!.id, status: 'delivered' }]);
+    alice.client.close();
+    bobBack.client.close();
   });
 
   it('reports Redis in /readyz', async () => {

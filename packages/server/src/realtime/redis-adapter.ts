@@ -3,30 +3,24 @@ import { createClient } from 'redis';
 import type { Logger } from '../log.js';
 import type { ParleyServer } from './socket-server.js';
 
+const newClient = (url: string) => createClient({ url });
+export type RedisClient = ReturnType<typeof newClient>;
+
 export interface RedisLink {
+  client: RedisClient;
+  /** Prefix of every key and stream this deployment uses. */
+  prefix: string;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-/**
- * Fan-out across instances through Redis streams: unlike the pub/sub adapter it rides out a
- * short Redis outage without losing packets (DESIGN.md, "The stack").
- */
-export async function attachRedisAdapter(
-  io: ParleyServer,
-  options: { url: string; prefix: string },
-  log: Logger,
-): Promise<RedisLink> {
-  const client = createClient({ url: options.url });
+export async function connectRedis(options: { url: string; prefix: string }, log: Logger): Promise<RedisLink> {
+  const client = newClient(options.url);
   client.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
   await client.connect();
-  io.adapter(
-    createAdapter(client, {
-      streamName: `${options.prefix}:socket.io`,
-      sessionKeyPrefix: `${options.prefix}:session:`,
-    }),
-  );
   return {
+    client,
+    prefix: options.prefix,
     async ping() {
       try {
         return (await client.ping()) === 'PONG';
@@ -38,4 +32,17 @@ export async function attachRedisAdapter(
       await client.quit().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Fan-out across instances through Redis streams: unlike the pub/sub adapter it rides out a
+ * short Redis outage without losing packets (DESIGN.md, "The stack").
+ */
+export function attachRedisAdapter(io: ParleyServer, redis: RedisLink): void {
+  io.adapter(
+    createAdapter(redis.client, {
+      streamName: `${redis.prefix}:socket.io`,
+      sessionKeyPrefix: `${redis.prefix}:session:`,
+    }),
+  );
 }

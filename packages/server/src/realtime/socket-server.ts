@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
+import type { Connection, ConnectionLifecycle } from './connection.js';
 import { attachHandlers, type Handlers, type InFlight, type SocketData } from './handle.js';
 import { createTokenBucket } from './rate-limit.js';
 
@@ -17,6 +18,7 @@ export interface RealtimeDeps {
   metrics: Metrics;
   inFlight: InFlight;
   handlers: Handlers;
+  lifecycles: ConnectionLifecycle[];
   authenticate(token: string): Promise<User | undefined>;
   roomIdsOf(userId: string): Promise<string[]>;
 }
@@ -52,7 +54,14 @@ export function acceptConnections(io: ParleyServer, deps: RealtimeDeps): void {
       transport = socket.conn.transport.name;
       deps.metrics.connections.inc({ transport });
     });
+    const connection: Connection = {
+      user,
+      socketId: socket.id,
+      // The event map pairs each name with its payload; Socket.IO's emit cannot follow a generic name.
+      emit: (event, payload) => (socket.emit as (e: string, p: unknown) => boolean)(event, payload),
+    };
     socket.once('disconnect', () => {
+      for (const lifecycle of deps.lifecycles) lifecycle.disconnected?.(connection);
       connections -= 1;
       const left = (connectionsPerUser.get(user.id) ?? 1) - 1;
       if (left > 0) connectionsPerUser.set(user.id, left);
@@ -66,6 +75,7 @@ export function acceptConnections(io: ParleyServer, deps: RealtimeDeps): void {
       maxEventBytes: deps.config.maxEventBytes,
       inFlight: deps.inFlight,
     });
+    for (const lifecycle of deps.lifecycles) lifecycle.connected?.(connection);
   });
 }
 
