@@ -11,7 +11,8 @@ export const PresenceSet = z.object({ status: z.enum(['online', 'away']) });
 export type PresenceStatus = 'online' | 'away' | 'offline';
 
 export interface BuddyListResult {
-  buddies: { user: User; status: PresenceStatus }[];
+  /** Extension: lastSeenAt (ISO-8601) for an offline buddy who has been online before. */
+  buddies: { user: User; status: PresenceStatus; lastSeenAt?: string }[];
   incoming: User[];
   outgoing: User[];
 }

@@ -66,7 +66,8 @@ export interface ServerEventPayloads {
   'dm:status': DmStatus;
   'buddy:request': { from: User };
   'buddy:update': { user: User; relation: 'buddy' | 'removed' | 'declined' };
-  presence: { user: User; status: 'online' | 'away' | 'offline' };
+  /** Extension: lastSeenAt with status offline. */
+  presence: { user: User; status: 'online' | 'away' | 'offline'; lastSeenAt?: string };
   'call:signal': {
     from: User;
     callId: string;

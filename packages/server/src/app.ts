@@ -3,6 +3,9 @@ import { httpStatusOf } from '@parley/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { createAuthService, hashToken } from './auth/auth.service.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { buddiesHandlers } from './buddies/buddies.handlers.js';
+import { createBuddiesService } from './buddies/buddies.service.js';
+import { setLastSeen } from './buddies/buddies.store.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -17,6 +20,8 @@ import { createMessageWriter } from './messages/message-writer.js';
 import { createMessagesService } from './messages/messages.service.js';
 import { messagesHandlers } from './messages/messages.handlers.js';
 import { createMetrics } from './metrics.js';
+import { openPresenceTracker } from './presence/open-tracker.js';
+import { createPresenceService } from './presence/presence.service.js';
 import { sessionChannel } from './realtime/fanout.js';
 import { createInFlight } from './realtime/handle.js';
 import { attachRedisAdapter, connectRedis, type RedisLink } from './realtime/redis-adapter.js';
@@ -82,13 +87,39 @@ export async function createApp(deps: { config: Config; database: Database; log:
     maxQueuedPerRecipient: config.dmQueueMax,
   });
 
+  const tracker = openPresenceTracker(redis, {
+    graceMs: config.presenceGraceMs,
+    instanceTtlMs: config.presenceInstanceTtlMs,
+  });
+  // Presence tells buddies, and buddies ask presence for statuses: the closure below reads
+  // `buddies` only when a status changes, long after both exist.
+  const presence = createPresenceService({
+    tracker,
+    fanout,
+    log,
+    findUserById: (id) => auth.findUserById(id),
+    buddyIdsOf: (id) => buddies.buddyIdsOf(id),
+    recordLastSeen: (id, at) => setLastSeen(database.db, id, at),
+  });
+  const buddies = createBuddiesService({
+    db: database.db,
+    fanout,
+    presence,
+    findUser: (username) => auth.findUser(username),
+  });
+
   acceptConnections(io, {
     config,
     log,
     metrics,
     inFlight,
-    handlers: { ...roomsHandlers(rooms), ...messagesHandlers(messages), ...dmsHandlers(dms) },
-    lifecycles: [dms],
+    handlers: {
+      ...roomsHandlers(rooms),
+      ...messagesHandlers(messages),
+      ...dmsHandlers(dms),
+      ...buddiesHandlers(buddies, presence),
+    },
+    lifecycles: [dms, presence],
     authenticate: (token) => auth.authenticate(token),
     roomIdsOf: (userId) => rooms.roomIdsOf(userId),
   });
@@ -128,6 +159,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await http.close();
     await outbox?.close();
+    await tracker.close();
     await redis?.close();
     await database.close();
   }

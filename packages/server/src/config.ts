@@ -37,6 +37,8 @@ const ConfigSchema = z.object({
   MAX_CONNECTIONS: int(10_000, 1),
   MAX_CONNECTIONS_PER_USER: int(20, 1),
   DM_QUEUE_MAX: int(100, 1),
+  PRESENCE_GRACE_MS: int(5000, 0),
+  PRESENCE_INSTANCE_TTL_MS: int(15_000, 300),
   LOGIN_MAX_FAILURES: int(10, 1),
   LOGIN_WINDOW_SECONDS: int(900, 1),
   SESSION_TTL_DAYS: int(30, 1),
@@ -63,6 +65,10 @@ export interface Config {
   maxConnectionsPerUser: number;
   /** Private messages that may wait for one recipient. */
   dmQueueMax: number;
+  /** How long a user with no connection left still shows online (absorbs reloads). */
+  presenceGraceMs: number;
+  /** With Redis: how long a silent instance's users stay online before others take them offline. */
+  presenceInstanceTtlMs: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
   sessionTtlDays: number;
@@ -98,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: c.MAX_CONNECTIONS,
     maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
     dmQueueMax: c.DM_QUEUE_MAX,
+    presenceGraceMs: c.PRESENCE_GRACE_MS,
+    presenceInstanceTtlMs: c.PRESENCE_INSTANCE_TTL_MS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,
     loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
     sessionTtlDays: c.SESSION_TTL_DAYS,

@@ -14,6 +14,7 @@ export interface AuthService {
   /** The user a session token belongs to, or undefined when it is unknown or expired. */
   authenticate(token: string): Promise<User | undefined>;
   findUser(username: string): Promise<User | undefined>;
+  findUserById(id: string): Promise<User | undefined>;
   /** Deletes sessions past their expiry (they already no longer authenticate). */
   sweepExpiredSessions(): Promise<void>;
   sessionTtlMs: number;
@@ -75,6 +76,8 @@ export function createAuthService(deps: { db: Db; throttle: LoginThrottle; sessi
       const found = await store.findUserByUsername(db, username);
       return found && { id: found.id, username: found.username };
     },
+
+    findUserById: (id) => store.findUserById(db, id),
 
     sweepExpiredSessions: () => store.deleteExpiredSessions(db, new Date()),
 

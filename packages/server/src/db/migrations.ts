@@ -66,6 +66,27 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_buddies': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('buddy_requests')
+        .addColumn('from_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('to_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('buddy_requests_pk', ['from_id', 'to_id'])
+        .execute();
+      await db.schema.createIndex('buddy_requests_to').on('buddy_requests').column('to_id').execute();
+      // One row per direction, so "my buddies" is one indexed lookup.
+      await db.schema
+        .createTable('buddies')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('buddy_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('buddies_pk', ['user_id', 'buddy_id'])
+        .execute();
+      await db.schema.alterTable('users').addColumn('last_seen_at', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

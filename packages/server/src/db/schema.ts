@@ -5,6 +5,8 @@ export interface UsersTable {
   username_lower: string;
   password_hash: string;
   created_at: string;
+  /** When the user last went offline; shown to their buddies only. */
+  last_seen_at: string | null;
 }
 
 export interface SessionsTable {
@@ -49,7 +51,21 @@ export interface PublicKeysTable {
   updated_at: string;
 }
 
+export interface BuddyRequestsTable {
+  from_id: string;
+  to_id: string;
+  created_at: string;
+}
+
+export interface BuddiesTable {
+  user_id: string;
+  buddy_id: string;
+  since: string;
+}
+
 export interface Tables {
+  buddy_requests: BuddyRequestsTable;
+  buddies: BuddiesTable;
   public_keys: PublicKeysTable;
   users: UsersTable;
   sessions: SessionsTable;

@@ -37,10 +37,10 @@ export async function connectUser(
 }
 
 /** Resolves with the first value `check` returns that is not undefined, polling until it does. */
-export async function eventually<T>(check: () => T | undefined, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,0 +1,48 @@
+import type { PresenceStatus, User } from '@parley/protocol';
+import type { Logger } from '../log.js';
+import type { ConnectionLifecycle } from '../realtime/connection.js';
+import type { Fanout } from '../realtime/fanout.js';
+import type { PresenceTracker } from './presence.tracker.js';
+
+export interface PresenceService extends ConnectionLifecycle {
+  set(user: User, connectionId: string, status: 'online' | 'away'): Promise<Record<never, never>>;
+  statusOf(userIds: string[]): Promise<Map<string, PresenceStatus>>;
+}
+
+export interface PresenceDeps {
+  tracker: PresenceTracker;
+  fanout: Fanout;
+  log: Logger;
+  findUserById(id: string): Promise<User | undefined>;
+  /** Whom to tell: a user's buddies, and nobody else. */
+  buddyIdsOf(userId: string): Promise<string[]>;
+  recordLastSeen(userId: string, at: Date): Promise<void>;
+}
+
+export function createPresenceService(deps: PresenceDeps): PresenceService {
+  const { tracker, fanout, log } = deps;
+
+  tracker.onChange(({ userId, status }) => {
+    void (async () => {
+      const now = new Date();
+      if (status === 'offline') await deps.recordLastSeen(userId, now);
+      const [user, buddyIds] = await Promise.all([deps.findUserById(userId), deps.buddyIdsOf(userId)]);
+      if (!user) return;
+      const payload = status === 'offline' ? { user, status, lastSeenAt: now.toISOString() } : { user, status };
+      for (const buddyId of buddyIds) fanout.toUser(buddyId, 'presence', payload);
+    })().catch((err: unknown) => log.warn({ err, userId }, 'presence announcement failed'));
+  });
+
+  const quietly = (work: Promise<void>) =>
+    void work.catch((err: unknown) => log.warn({ err }, 'presence tracker unavailable'));
+
+  return {
+    connected: ({ user, socketId }) => quietly(tracker.connect(user.id, socketId)),
+    disconnected: ({ user, socketId }) => quietly(tracker.disconnect(user.id, socketId)),
+    async set(user, connectionId, status) {
+      await tracker.setAway(user.id, connectionId, status === 'away');
+      return {};
+    },
+    statusOf: (userIds) => tracker.statusOf(userIds),
+  };
+}
