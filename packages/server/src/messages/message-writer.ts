@@ -5,6 +5,7 @@ import type { MessagesTable } from '../db/schema.js';
 import { isMember } from '../rooms/rooms.store.js';
 import { findRoom } from '../rooms/rooms.store.js';
 import { insertMessage, toMessage, type NewMessage } from './messages.store.js';
+import { createPostgresGroupWriter } from './postgres-group-writer.js';
 
 export type WriteOutcome =
   | { kind: 'stored'; message: Message }
@@ -18,10 +19,11 @@ export interface MessageWriter {
 }
 
 export function createMessageWriter(database: Database): MessageWriter {
-  return database.sqlite ? createSqliteGroupWriter(database, database.sqlite) : createPerMessageWriter(database);
+  if (database.sqlite) return createSqliteGroupWriter(database, database.sqlite);
+  return createPostgresGroupWriter(database.db, createPerMessageWriter(database));
 }
 
-/** One transaction per message (PostgreSQL: row locks order concurrent writers). */
+/** One transaction per message: row locks order concurrent writers. The group writers' fallback. */
 function createPerMessageWriter({ db }: Database): MessageWriter {
   return {
     async write(input) {

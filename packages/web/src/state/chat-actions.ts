@@ -1,0 +1,155 @@
+import type { Message } from '@parley/protocol';
+import type { Outgoing } from './app-state.js';
+import { describeError, type Ctx } from './context.js';
+import { mergeMessages } from './messages.js';
+import { persist } from './persist.js';
+import { newUuid } from './uuid.js';
+
+const OLDER_PAGE = 50;
+const RATE_LIMIT_RETRIES = 5;
+
+export type ChatActions = ReturnType<typeof createChatActions>;
+
+export function createChatActions(ctx: Ctx) {
+  const { store } = ctx;
+  const inFlight = new Set<string>();
+  /** Messages that arrive for a room whose join answer has not been stored yet. */
+  const early = new Map<string, Message[]>();
+
+  function setOutbox(update: (outbox: Outgoing[]) => Outgoing[]): void {
+    store.set((s) => ({ ...s, outbox: update(s.outbox) }));
+    const { me, outbox } = store.get();
+    if (me) persist.saveOutbox(me.id, outbox);
+  }
+
+  const patchOutgoing = (clientMsgId: string, patch: Partial<Outgoing>) =>
+    setOutbox((o) => o.map((item) => (item.clientMsgId === clientMsgId ? { ...item, ...patch } : item)));
+
+  function markRead(roomId: string): void {
+    const s = store.get();
+    const view = s.rooms[roomId];
+    if (!view || !s.me) return;
+    const lastSeq = view.messages.at(-1)?.seq ?? 0;
+    const seqs = persist.loadReadSeqs(s.me.id);
+    if (!(roomId in seqs) || (seqs[roomId] ?? 0) < lastSeq)
+      persist.saveReadSeqs(s.me.id, { ...seqs, [roomId]: lastSeq });
+    if (view.unread !== 0) ctx.updateRoom(roomId, (v) => ({ ...v, unread: 0 }));
+  }
+
+  function isWatching(roomId: string): boolean {
+    return store.get().activeRoomId === roomId && document.visibilityState === 'visible';
+  }
+
+  /** Every confirmed message enters here: live ones, catch-up after a reconnect, and our own acks. */
+  function receive(roomId: string, messages: Message[]): void {
+    const s = store.get();
+    const view = s.rooms[roomId];
+    if (!view) {
+      early.set(roomId, [...(early.get(roomId) ?? []), ...messages]);
+      return;
+    }
+    const myIds = new Set(messages.filter((m) => m.sender.id === s.me?.id).map((m) => m.clientMsgId));
+    if (myIds.size > 0 && s.outbox.some((o) => myIds.has(o.clientMsgId))) {
+      setOutbox((o) => o.filter((item) => !myIds.has(item.clientMsgId)));
+    }
+    const known = new Set(view.messages.map((m) => m.id));
+    const unseen = messages.filter((m) => !known.has(m.id) && m.sender.id !== s.me?.id).length;
+    ctx.updateRoom(roomId, (v) => ({ ...v, messages: mergeMessages(v.messages, messages), unread: v.unread + unseen }));
+    if (isWatching(roomId)) markRead(roomId);
+  }
+
+  function takeEarly(roomId: string): Message[] {
+    const messages = early.get(roomId) ?? [];
+    early.delete(roomId);
+    return messages;
+  }
+
+  async function deliver(clientMsgId: string, attempt = 0): Promise<void> {
+    const item = store.get().outbox.find((o) => o.clientMsgId === clientMsgId);
+    const client = ctx.client;
+    if (!item || !client || inFlight.has(clientMsgId)) return;
+    inFlight.add(clientMsgId);
+    if (item.status !== 'pending')
+      patchOutgoing(clientMsgId, { status: 'pending', error: undefined, errorCode: undefined });
+    // The SDK retries a lost ack with the same clientMsgId; the server stores the message once.
+    const result = await client.sendMessage(item.roomId, item.body, item.clientMsgId);
+    inFlight.delete(clientMsgId);
+    if (result.ok) {
+      receive(item.roomId, [result.message]);
+      return;
+    }
+    const { error } = result;
+    if (error.code === 'RATE_LIMITED' && attempt < RATE_LIMIT_RETRIES) {
+      setTimeout(() => void deliver(clientMsgId, attempt + 1), error.retryAfterMs ?? 1000);
+      return;
+    }
+    patchOutgoing(clientMsgId, { status: 'failed', error: describeError(error), errorCode: error.code });
+    if (error.code !== 'UNAVAILABLE') ctx.toast('error', `Message not sent: ${describeError(error)}`);
+  }
+
+  return {
+    receive,
+    takeEarly,
+    markRead,
+
+    send(roomId: string, body: string): void {
+      const item: Outgoing = {
+        clientMsgId: newUuid(),
+        roomId,
+        body,
+        createdAt: new Date().toISOString(),
+        status: 'pending',
+      };
+      setOutbox((o) => [...o, item]);
+      void deliver(item.clientMsgId);
+    },
+
+    retry: (clientMsgId: string) => void deliver(clientMsgId),
+
+    discard(clientMsgId: string): void {
+      setOutbox((o) => o.filter((item) => item.clientMsgId !== clientMsgId));
+    },
+
+    /**
+     * After a (re)start: pending messages from before a reload go out again with their own
+     * clientMsgId, and those that failed only because the server was unreachable are retried.
+     */
+    flushOutbox(): void {
+      const { outbox, rooms } = store.get();
+      for (const item of outbox) {
+        if (!rooms[item.roomId]) {
+          if (item.status === 'pending')
+            patchOutgoing(item.clientMsgId, { status: 'failed', error: 'Not in this room' });
+          continue;
+        }
+        if (item.status === 'pending' || item.errorCode === 'UNAVAILABLE') {
+          void deliver(item.clientMsgId);
+        }
+      }
+    },
+
+    async loadOlder(roomId: string): Promise<void> {
+      const view = store.get().rooms[roomId];
+      const client = ctx.client;
+      if (!view || !client || view.loadingOlder || !view.hasMore) return;
+      const oldest = view.messages[0]?.seq;
+      ctx.updateRoom(roomId, (v) => ({ ...v, loadingOlder: true }));
+      const result = await client.request('room:history', {
+        roomId,
+        ...(oldest === undefined ? {} : { beforeSeq: oldest }),
+        limit: OLDER_PAGE,
+      });
+      if (!result.ok) {
+        ctx.updateRoom(roomId, (v) => ({ ...v, loadingOlder: false }));
+        ctx.toast('error', `Could not load older messages: ${describeError(result.error)}`);
+        return;
+      }
+      ctx.updateRoom(roomId, (v) => ({
+        ...v,
+        loadingOlder: false,
+        hasMore: result.hasMore,
+        messages: mergeMessages(v.messages, result.messages),
+      }));
+    },
+  };
+}

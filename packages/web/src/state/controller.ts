@@ -1,0 +1,167 @@
+import type { User } from '@parley/protocol';
+import { login, logout, me as fetchMe, ParleyClient, ParleyError, register, type ConnectionStatus } from '@parley/sdk';
+import { initialState, type AppState } from './app-state.js';
+import { createChatActions } from './chat-actions.js';
+import { createCtx, type Ctx } from './context.js';
+import { persist } from './persist.js';
+import { createRoomActions } from './rooms-actions.js';
+import { createStore, type Store } from './store.js';
+
+const BACK_BANNER_MS = 4000;
+const RECONNECT_RETRY_MS = 1500;
+
+export type Controller = ReturnType<typeof createController>;
+
+/** The whole app's behaviour, behind the store the screens render from. */
+export function createController(options: { baseUrl: string; transports: Ctx['transports'] }) {
+  const store: Store<AppState> = createStore(initialState);
+  const ctx = createCtx(store, options.baseUrl, options.transports);
+  const chat = createChatActions(ctx);
+  const rooms = createRoomActions(ctx, chat);
+  let backTimer: ReturnType<typeof setTimeout> | undefined;
+  let session = 0;
+
+  const setConnection = (connection: AppState['connection']) =>
+    store.set((s) => (s.connection === connection ? s : { ...s, connection }));
+
+  function endSession(notice?: string): void {
+    session += 1;
+    ctx.client?.close();
+    ctx.client = undefined;
+    clearTimeout(backTimer);
+    store.set((s) => ({ ...initialState, phase: 'signed-out', toasts: s.toasts }));
+    if (notice) ctx.toast('info', notice);
+  }
+
+  /**
+   * The server ended the connection itself: either the session was revoked (signed out
+   * elsewhere) or the server shut down for a restart. Only /api/me tells them apart.
+   */
+  async function recover(client: ParleyClient, mySession: number): Promise<void> {
+    setConnection('lost');
+    try {
+      await fetchMe(options.baseUrl);
+    } catch (error) {
+      if (mySession !== session) return;
+      if (error instanceof ParleyError && error.code === 'UNAUTHORIZED') {
+        endSession('Your session ended. Please sign in again.');
+        return;
+      }
+      // Unreachable: the server is restarting. Socket.IO keeps trying once connect() is called.
+    }
+    if (mySession === session && !client.connected) client.socket.connect();
+  }
+
+  function onStatus(client: ParleyClient, mySession: number, status: ConnectionStatus): void {
+    if (mySession !== session) return;
+    if (status === 'reconnecting') setConnection('lost');
+    if (status === 'closed') void recover(client, mySession);
+    if (status === 'connected' && store.get().connection === 'lost') {
+      setConnection('back');
+      clearTimeout(backTimer);
+      backTimer = setTimeout(() => setConnection('online'), BACK_BANNER_MS);
+      chat.flushOutbox();
+    }
+  }
+
+  async function start(user: User): Promise<void> {
+    const mySession = ++session;
+    store.set((s) => ({ ...s, phase: 'connecting', me: user, fatal: undefined, outbox: persist.loadOutbox(user.id) }));
+    let client: ParleyClient;
+    try {
+      client = await ParleyClient.connect({ url: options.baseUrl, transports: options.transports, ackTimeoutMs: 5000 });
+    } catch (error) {
+      if (error instanceof ParleyError && error.code === 'UNAUTHORIZED') endSession();
+      else
+        store.set((s) => ({
+          ...s,
+          phase: 'signed-out',
+          me: undefined,
+          fatal: `Cannot connect to the server: ${error instanceof Error ? error.message : String(error)}.`,
+        }));
+      return;
+    }
+    if (mySession !== session) {
+      client.close();
+      return;
+    }
+    ctx.client = client;
+    client.onMessages((roomId, messages) => chat.receive(roomId, messages));
+    client.onStatus((status) => onStatus(client, mySession, status));
+    client.on('room:member', (event) => rooms.onMember(event));
+    client.socket.on('connect_error', () => {
+      // An inactive socket after an error was refused by the server (not merely unreachable).
+      if (!client.socket.active) setTimeout(() => void recover(client, mySession), RECONNECT_RETRY_MS);
+    });
+    await rooms.loadJoined();
+    store.set((s) => ({ ...s, phase: 'ready' }));
+    chat.flushOutbox();
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    const active = store.get().activeRoomId;
+    if (document.visibilityState === 'visible' && active) chat.markRead(active);
+  });
+
+  return {
+    store,
+    chat,
+    rooms,
+    dismissToast: (id: number) => store.set((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) })),
+
+    /** On page load: the HttpOnly cookie decides whether we are signed in. */
+    async boot(): Promise<void> {
+      try {
+        await start(await fetchMe(options.baseUrl));
+      } catch (error) {
+        const unreachable = !(error instanceof ParleyError) || error.code !== 'UNAUTHORIZED';
+        store.set((s) => ({
+          ...s,
+          phase: 'signed-out',
+          fatal: unreachable ? 'Cannot reach the server. Check your connection.' : undefined,
+        }));
+      }
+    },
+
+    /** Signs in or registers; answers the error to show under the form, or undefined. */
+    async authenticate(mode: 'login' | 'register', username: string, password: string): Promise<string | undefined> {
+      try {
+        const auth = await (mode === 'login' ? login : register)(options.baseUrl, username, password);
+        await start(auth.user);
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof ParleyError)) return 'Something went wrong. Please try again.';
+        return authErrorText(mode, error);
+      }
+    },
+
+    async signOut(): Promise<void> {
+      const user = store.get().me;
+      session += 1; // the coming 'closed' status belongs to no live session
+      try {
+        await logout(options.baseUrl);
+      } catch {
+        // Already signed out or unreachable: the local session ends either way.
+      }
+      if (user) persist.forget(user.id);
+      endSession('You signed out');
+    },
+  };
+}
+
+function authErrorText(mode: 'login' | 'register', error: ParleyError): string {
+  switch (error.code) {
+    case 'CONFLICT':
+      return 'That username is taken. Choose another one.';
+    case 'UNAUTHORIZED':
+      return mode === 'login' ? 'Wrong username or password.' : 'Could not create the account.';
+    case 'RATE_LIMITED':
+      return `Too many attempts. Try again in ${Math.ceil((error.retryAfterMs ?? 60_000) / 60_000)} min.`;
+    case 'UNAVAILABLE':
+      return 'Cannot reach the server. Check your connection.';
+    case 'BAD_REQUEST':
+      return `Check the form: ${error.message}`;
+    default:
+      return 'Something went wrong. Please try again.';
+  }
+}
