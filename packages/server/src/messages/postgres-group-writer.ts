@@ -38,7 +38,12 @@ export function createPostgresGroupWriter(db: Db, fallback: MessageWriter): Mess
         batch.forEach((p, i) => p.resolve(outcomes[i]!));
       } catch (error) {
         if (!isUniqueViolation(error)) for (const p of batch) p.reject(error);
-        else for (const p of batch) fallback.write(p.input).then(p.resolve, p.reject);
+        else
+          for (const p of batch)
+            fallback.write(p.input).then(
+              (o) => p.resolve(o),
+              (e: unknown) => p.reject(e),
+            );
       }
     }
     running = false;
