@@ -7,6 +7,9 @@ import { buddiesHandlers } from './buddies/buddies.handlers.js';
 import { createBuddiesService } from './buddies/buddies.service.js';
 import { setLastSeen } from './buddies/buddies.store.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
+import { callsHandlers } from './calls/calls.handlers.js';
+import { callsRoutes } from './calls/calls.routes.js';
+import { createCallsService } from './calls/calls.service.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError, toErrorBody } from './errors.js';
@@ -108,6 +111,15 @@ export async function createApp(deps: { config: Config; database: Database; log:
     findUser: (username) => auth.findUser(username),
   });
 
+  const calls = createCallsService({
+    fanout,
+    findUser: (username) => auth.findUser(username),
+    areBuddies: (userId, otherId) => buddies.areBuddies(userId, otherId),
+    iceServers: config.iceServers,
+    turnSecret: config.turnSecret,
+    turnCredentialTtlSeconds: config.turnTtlSeconds,
+  });
+
   acceptConnections(io, {
     config,
     log,
@@ -118,6 +130,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
       ...messagesHandlers(messages),
       ...dmsHandlers(dms),
       ...buddiesHandlers(buddies, presence),
+      ...callsHandlers(calls),
     },
     lifecycles: [dms, presence],
     authenticate: (token) => auth.authenticate(token),
@@ -128,6 +141,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     auth,
     disconnectSession: (token) => io.in(sessionChannel(hashToken(token))).disconnectSockets(true),
   });
+  callsRoutes(http, { calls, authenticate: (token) => auth.authenticate(token) });
   operationsRoutes(http, {
     metrics,
     isDraining: () => inFlight.draining,

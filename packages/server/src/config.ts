@@ -37,6 +37,28 @@ const ConfigSchema = z.object({
   MAX_CONNECTIONS: int(10_000, 1),
   MAX_CONNECTIONS_PER_USER: int(20, 1),
   DM_QUEUE_MAX: int(100, 1),
+  ICE_SERVERS: z
+    .string()
+    .default('[]')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.array(
+        z.object({
+          urls: z.union([z.string(), z.array(z.string())]),
+          username: z.string().optional(),
+          credential: z.string().optional(),
+        }),
+      ),
+    ),
+  TURN_SECRET: z.string().optional(),
+  TURN_TTL_SECONDS: int(3600, 60),
   PRESENCE_GRACE_MS: int(5000, 0),
   PRESENCE_INSTANCE_TTL_MS: int(15_000, 300),
   LOGIN_MAX_FAILURES: int(10, 1),
@@ -65,6 +87,10 @@ export interface Config {
   maxConnectionsPerUser: number;
   /** Private messages that may wait for one recipient. */
   dmQueueMax: number;
+  /** STUN/TURN servers for calls, as RTCIceServer objects. */
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  turnSecret: string | undefined;
+  turnTtlSeconds: number;
   /** How long a user with no connection left still shows online (absorbs reloads). */
   presenceGraceMs: number;
   /** With Redis: how long a silent instance's users stay online before others take them offline. */
@@ -104,6 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: c.MAX_CONNECTIONS,
     maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
     dmQueueMax: c.DM_QUEUE_MAX,
+    iceServers: c.ICE_SERVERS,
+    turnSecret: c.TURN_SECRET,
+    turnTtlSeconds: c.TURN_TTL_SECONDS,
     presenceGraceMs: c.PRESENCE_GRACE_MS,
     presenceInstanceTtlMs: c.PRESENCE_INSTANCE_TTL_MS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,

@@ -1,0 +1,8 @@
+import type { Handlers } from '../realtime/handle.js';
+import type { CallsService } from './calls.service.js';
+
+export function callsHandlers(calls: CallsService): Handlers {
+  return {
+    'call:signal': (input, { user }) => calls.signal(user, input),
+  };
+}
