@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'parley_' });
-  return {
+  const metrics = {
     registry,
     connections: new Gauge({
       name: 'parley_connections',
@@ -30,6 +30,22 @@ export function createMetrics() {
       help: 'Room messages durably stored',
       registers: [registry],
     }),
+  };
+  // Label lookups hash their label object on every call; an event is on the hot path, so its
+  // labelled children are looked up once and kept.
+  const eventCounters = new Map<string, { inc(): void }>();
+  const latencies = new Map<string, { observe(seconds: number): void }>();
+  return {
+    ...metrics,
+    recordEvent(event: string, outcome: string, seconds: number): void {
+      const key = `${event} ${outcome}`;
+      let counter = eventCounters.get(key);
+      if (!counter) eventCounters.set(key, (counter = metrics.events.labels(event, outcome)));
+      counter.inc();
+      let latency = latencies.get(event);
+      if (!latency) latencies.set(event, (latency = metrics.ackLatency.labels(event)));
+      latency.observe(seconds);
+    },
   };
 }
 

@@ -68,10 +68,12 @@ describe('the event wrapper', () => {
       timeout(ms: number): { emitWithAck(e: string, p: unknown): Promise<unknown> };
       emit(e: string, p: unknown): void;
     };
-    expect(await socket.timeout(2000).emitWithAck('room:explode', {})).toMatchObject({
-      ok: false,
-      error: { code: 'BAD_REQUEST' },
-    });
+    for (const unknown of ['room:explode', 'toString', '__proto__', 'constructor']) {
+      expect(await socket.timeout(2000).emitWithAck(unknown, {})).toMatchObject({
+        ok: false,
+        error: { code: 'BAD_REQUEST' },
+      });
+    }
     socket.emit('room:list', {});
     expectOk(await alice.client.request('room:list', {}));
     alice.client.close();

@@ -1,4 +1,5 @@
 import {
+  isRequestName,
   requestSchemas,
   parseWith,
   type AckResult,
@@ -84,10 +85,11 @@ export function attachHandlers(
     if (approximateBytes(payload) > maxEventBytes) {
       throw new AppError('TOO_LARGE', `event larger than ${maxEventBytes} bytes`);
     }
-    const name = event as RequestName;
-    const handler = handlers[name] as Handler<RequestName> | undefined;
-    if (!handler) throw new AppError('BAD_REQUEST', `unknown event ${JSON.stringify(event.slice(0, 64))}`);
-    const parsed = parseWith(requestSchemas[name], payload);
+    // Own properties only: an event named "toString" must not find Object.prototype's.
+    const handler = isRequestName(event) ? (handlers[event] as Handler<RequestName> | undefined) : undefined;
+    if (!isRequestName(event) || !handler)
+      throw new AppError('BAD_REQUEST', `unknown event ${JSON.stringify(event.slice(0, 64))}`);
+    const parsed = parseWith(requestSchemas[event], payload);
     if (!parsed.ok) return { ok: false, error: parsed.error };
     const result = await handler(parsed.value, ctx);
     return { ok: true, ...result };
@@ -99,7 +101,7 @@ export function attachHandlers(
     const ack: Ack | undefined = typeof last === 'function' ? (last as Ack) : undefined;
     const payload = ack && args.length === 1 ? undefined : args[0];
     const eventName = typeof event === 'string' ? event : String(event);
-    const metricName = eventName in requestSchemas ? eventName : 'unknown';
+    const metricName = isRequestName(eventName) ? eventName : 'unknown';
     inFlight.begin();
     void run(eventName, payload)
       .catch((error: unknown): AckResult<object> => {
@@ -110,8 +112,7 @@ export function attachHandlers(
       })
       .then((result) => {
         const outcome = result.ok ? 'ok' : result.error.code;
-        metrics.events.inc({ event: metricName, outcome });
-        metrics.ackLatency.observe({ event: metricName }, (performance.now() - started) / 1000);
+        metrics.recordEvent(metricName, outcome, (performance.now() - started) / 1000);
         ack?.(result);
       })
       .finally(() => {
