@@ -1,0 +1,189 @@
+import { ParleyClient } from '@parley/sdk';
+import type { ClientPlan, Command, ConnectResult, LoadResult, Reply, SenderPlan, TargetKind } from './commands.js';
+import { createCounters, nowUs, percentiles, resetCounters, stampedBody } from './counters.js';
+import { connectParleyPolling } from './polling-client.js';
+import { connectParleyWs, connectRelay, type ClientOptions, type LoadClient } from './wire-client.js';
+
+/**
+ * A load-generator process: started pinned to its own core, it holds the clients of one target
+ * server and runs the orchestrator's commands one at a time, reporting window marks so that the
+ * orchestrator samples the server's CPU and memory at the same instants.
+ */
+const [kind, baseUrl] = process.argv.slice(2) as [TargetKind, string];
+const counters = createCounters();
+let receivers: LoadClient[] = [];
+let senders: { send(body: string): Promise<void>; close(): void }[] = [];
+
+const reply = (message: Reply) => process.send?.(message);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function connect(plan: ClientPlan, settleMs: number): Promise<ConnectResult> {
+  const total = plan.rooms.length;
+  const pollEvery = plan.pollingFraction > 0 ? Math.round(1 / plan.pollingFraction) : 0;
+  let next = 0;
+  let failed = 0;
+  let last = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      const i = next++;
+      const options: ClientOptions = {
+        counters,
+        counts: true,
+        probe: plan.probeEvery > 0 && i % plan.probeEvery === 0,
+      };
+      const room = plan.rooms[i] ?? 0;
+      const roomId = plan.roomIds[room] ?? String(room);
+      const token = plan.tokens[i % Math.max(1, plan.tokens.length)] ?? '';
+      try {
+        const client =
+          kind === 'relay'
+            ? await connectRelay(baseUrl, room, options)
+            : pollEvery > 0 && i % pollEvery === pollEvery - 1
+              ? await connectParleyPolling(baseUrl, token, roomId, options)
+              : await connectParleyWs(baseUrl, token, roomId, options);
+        receivers.push(client);
+        last = performance.now();
+      } catch {
+        failed += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(plan.concurrency, total) }, worker));
+  const lastMs = last - start;
+  await sleep(settleMs);
+  return { connected: receivers.length, failed, lastMs, connectionsPerSec: receivers.length / (lastMs / 1000) };
+}
+
+async function connectSenders(plan: SenderPlan): Promise<void> {
+  const quiet: ClientOptions = { counters, counts: false, probe: false };
+  for (const token of plan.tokens) {
+    if (kind === 'relay') {
+      senders.push(await connectRelay(baseUrl, Number(plan.roomId), quiet));
+      continue;
+    }
+    // Parley senders are real SDK clients: the path every integrator takes.
+    const client = await ParleyClient.connect({ url: baseUrl, token, transports: ['websocket'] });
+    senders.push({
+      async send(body) {
+        const result = await client.sendMessage(plan.roomId, body);
+        if (!result.ok) counters.errors += 1;
+      },
+      close: () => client.close(),
+    });
+  }
+}
+
+/** Runs `load` through a warm-up, then measures one window between two marks. */
+async function measure(warmupMs: number, durationMs: number, load: (running: () => boolean) => Promise<unknown>) {
+  let running = true;
+  let sent = 0;
+  const done = load(() => running).then((n) => (sent = Number(n)));
+  await sleep(warmupMs);
+  resetCounters(counters);
+  counters.sinceUs = nowUs();
+  counters.recording = true;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  reply({ type: 'mark', name: 'start' });
+  await sleep(durationMs);
+  reply({ type: 'mark', name: 'end' });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const result: LoadResult = {
+    seconds,
+    sent: 0,
+    acked: counters.acked,
+    deliveries: counters.deliveries,
+    frames: counters.frames,
+    latency: percentiles(counters.latency),
+    generatorCpu: (cpu.user + cpu.system) / 1e6 / seconds,
+  };
+  counters.recording = false;
+  running = false;
+  // Let what is in flight land (bounded), so that the next window starts clean.
+  await Promise.race([done, sleep(5000)]);
+  result.sent = sent;
+  return result;
+}
+
+function saturate(window: number, running: () => boolean): Promise<number> {
+  let sent = 0;
+  const loop = async (sender: (typeof senders)[number]) => {
+    while (running()) {
+      await sender.send(stampedBody());
+      sent += 1;
+      counters.acked += 1;
+    }
+  };
+  const loops = senders.flatMap((sender) => Array.from({ length: window }, () => loop(sender)));
+  return Promise.all(loops).then(() => sent);
+}
+
+async function fixedRate(perSec: number, running: () => boolean): Promise<number> {
+  let sent = 0;
+  let inFlight = 0;
+  const start = performance.now();
+  while (running()) {
+    const due = Math.floor(((performance.now() - start) / 1000) * perSec);
+    // An overloaded target must not make the generator queue without bound.
+    for (; sent < due && inFlight < 10_000; sent += 1) {
+      const sender = senders[sent % senders.length];
+      if (!sender) break;
+      inFlight += 1;
+      void sender.send(stampedBody()).then(() => {
+        inFlight -= 1;
+        counters.acked += 1;
+      });
+    }
+    await sleep(1);
+  }
+  return sent;
+}
+
+function everyone(running: () => boolean): Promise<number> {
+  let sent = 0;
+  const loop = async (client: LoadClient) => {
+    while (running()) {
+      const t0 = nowUs();
+      await client.send(stampedBody());
+      sent += 1;
+      if (counters.recording) {
+        counters.acked += 1;
+        counters.latency.recordValue(Math.max(1, nowUs() - t0));
+      }
+    }
+  };
+  return Promise.all(receivers.map(loop)).then(() => sent);
+}
+
+async function run(command: Command): Promise<ConnectResult | LoadResult | Record<string, never>> {
+  switch (command.cmd) {
+    case 'connect':
+      return connect(command.plan, command.settleMs);
+    case 'senders':
+      await connectSenders(command.plan);
+      return {};
+    case 'saturate':
+      return measure(command.warmupMs, command.durationMs, (running) => saturate(command.window, running));
+    case 'rate':
+      return measure(command.warmupMs, command.durationMs, (running) => fixedRate(command.perSec, running));
+    case 'everyone':
+      // Only ack latency is recorded here: connect these clients with probeEvery 0.
+      return measure(command.warmupMs, command.durationMs, everyone);
+    case 'ready':
+      return {};
+    case 'close':
+      for (const client of [...receivers, ...senders]) client.close();
+      receivers = [];
+      senders = [];
+      return {};
+  }
+}
+
+process.on('message', (command: Command) => {
+  run(command).then(
+    (result) => reply({ type: 'done', result }),
+    (error: unknown) => reply({ type: 'error', message: String(error) }),
+  );
+});

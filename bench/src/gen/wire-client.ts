@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { countFrame, type Counters } from './counters.js';
+
+/**
+ * Lightweight load clients. Thousands of socket.io-client instances would make the one-core load
+ * generator the bottleneck, so receivers speak the wire protocol directly: Engine.IO v4 +
+ * Socket.IO v5 for Parley, plain text frames for the relays. Both kinds only count bytes-level
+ * markers (and probes parse timestamps), so Parley and the relays cost the generator the same.
+ */
+export interface LoadClient {
+  /** Sends one room message; resolves when Parley acks it or the relay echoes it back. */
+  send(body: string): Promise<void>;
+  close(): void;
+}
+
+export interface ClientOptions {
+  counters: Counters;
+  /** Receivers count deliveries; senders in the fan-out scenarios do not. */
+  counts: boolean;
+  probe: boolean;
+}
+
+const CH_OPEN = 0x30; // '0'
+const CH_PING = 0x32; // '2'
+const CH_MESSAGE = 0x34; // '4'
+const SIO_CONNECT = 0x30;
+const SIO_EVENT = 0x32;
+const SIO_ACK = 0x33;
+const SIO_CONNECT_ERROR = 0x34;
+
+/**
+ * Socket.IO over Engine.IO packets, independent of the transport: the WebSocket and the
+ * long-polling clients feed it packets and give it a way to write one.
+ */
+export class SocketIoSession {
+  private nextAckId = 1;
+  private readonly acks = new Map<number, () => void>();
+  private connected?: { resolve(): void; reject(error: Error): void };
+
+  constructor(
+    private readonly token: string,
+    private readonly options: ClientOptions,
+    private readonly write: (packet: string) => void,
+  ) {}
+
+  /** Resolves once the server accepted the Socket.IO handshake. */
+  waitConnected(): Promise<void> {
+    return new Promise((resolve, reject) => (this.connected = { resolve, reject }));
+  }
+
+  handle(packet: Buffer): void {
+    const kind = packet[0];
+    if (kind === CH_OPEN) this.write(`40${JSON.stringify({ token: this.token })}`);
+    else if (kind === CH_PING) this.write('3');
+    else if (kind === CH_MESSAGE) this.handleSocketIo(packet);
+  }
+
+  send(roomId: string, body: string): Promise<void> {
+    const id = this.nextAckId++;
+    const payload = JSON.stringify(['message:send', { roomId, clientMsgId: randomUUID(), body }]);
+    return new Promise((resolve) => {
+      this.acks.set(id, resolve);
+      this.write(`42${id}${payload}`);
+    });
+  }
+
+  private handleSocketIo(packet: Buffer): void {
+    const type = packet[1];
+    if (type === SIO_EVENT) {
+      if (this.options.counts) countFrame(this.options.counters, packet, this.options.probe);
+    } else if (type === SIO_ACK) {
+      let id = 0;
+      for (let i = 2; i < packet.length && packet[i] !== 0x5b; i += 1) id = id * 10 + (packet[i] ?? 48) - 48;
+      if (packet.includes('"ok":false')) this.options.counters.errors += 1;
+      const resolve = this.acks.get(id);
+      this.acks.delete(id);
+      resolve?.();
+    } else if (type === SIO_CONNECT) {
+      this.connected?.resolve();
+    } else if (type === SIO_CONNECT_ERROR) {
+      this.connected?.reject(new Error(`connect_error ${packet.toString('utf8', 2, 200)}`));
+    }
+  }
+}
+
+function openWs(url: string): WebSocket {
+  // The servers under test never compress; offering it would only cost a header. UTF-8 checks
+  // on every received byte would spend the generator's core on work that measures nothing.
+  return new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+}
+
+/** A Parley client on the WebSocket transport. */
+export function connectParleyWs(
+  baseUrl: string,
+  token: string,
+  roomId: string,
+  options: ClientOptions,
+): Promise<LoadClient> {
+  const ws = openWs(`${baseUrl.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
+  const session = new SocketIoSession(token, options, (packet) => ws.send(packet));
+  const connected = session.waitConnected();
+  ws.on('message', (data: Buffer) => session.handle(data));
+  return new Promise((resolve, reject) => {
+    ws.on('error', (error) => {
+      options.counters.errors += 1;
+      reject(error);
+    });
+    ws.once('close', () => reject(new Error('closed during the handshake')));
+    connected.then(() => {
+      ws.removeAllListeners('close');
+      resolve({ send: (body) => session.send(roomId, body), close: () => ws.terminate() });
+    }, reject);
+  });
+}
+
+/** A relay client: joins its room through the URL and sends pre-shaped Parley-like messages. */
+export function connectRelay(baseUrl: string, room: number, options: ClientOptions): Promise<LoadClient> {
+  const ws = openWs(`${baseUrl.replace(/^http/, 'ws')}/?room=${room}`);
+  const pending = new Map<string, () => void>();
+  const senderId = randomUUID();
+  let seq = 0;
+  ws.on('message', (data: Buffer) => {
+    if (options.counts) countFrame(options.counters, data, options.probe);
+    // The echo of our own message is the relay's "ack": it went out to the whole room.
+    for (const [id, resolve] of pending) {
+      if (data.includes(id)) {
+        pending.delete(id);
+        resolve();
+      }
+    }
+  });
+  return new Promise((resolve, reject) => {
+    ws.on('error', (error) => {
+      options.counters.errors += 1;
+      reject(error);
+    });
+    ws.once('open', () =>
+      resolve({
+        send(body) {
+          const clientMsgId = randomUUID();
+          seq += 1;
+          // The same fields a Parley Message has, so that frames weigh about the same.
+          const message = JSON.stringify({
+            id: randomUUID(),
+            roomId: String(room),
+            seq,
+            clientMsgId,
+            sender: { id: senderId, username: 'bench-sender' },
+            body,
+            sentAt: new Date().toISOString(),
+          });
+          return new Promise<void>((done) => {
+            pending.set(clientMsgId, done);
+            ws.send(message);
+          });
+        },
+        close: () => ws.terminate(),
+      }),
+    );
+  });
+}

@@ -1,0 +1,138 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import type { ConnectResult, LoadResult } from '../gen/commands.js';
+import { freshDataDir, quietNote, type BenchContext } from '../context.js';
+import { Generator } from '../generator.js';
+import { registerUsers, roomPerUser } from '../parley-setup.js';
+import { startParley, startRelay, type Target } from '../processes.js';
+import { limitNote, scenario, type Figures, type ScenarioResult } from '../results.js';
+
+const PG = 'postgres://postgres@127.0.0.1:5432';
+
+/** psql does what the bench needs of PostgreSQL (a database of its own, dropped after). */
+function psql(sql: string): void {
+  execFileSync('psql', [`${PG}/postgres`, '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe', timeout: 30_000 });
+}
+
+/**
+ * Scenario 2: many rooms × a few clients, everyone sending one message at a time and waiting for
+ * its ack. For Parley that is the durable path (committed before the ack); a relay's "ack" is
+ * the echo of the sender's own message.
+ */
+export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]> {
+  const runs: { name: string; start: () => Promise<Target>; cleanup?: () => void }[] = [
+    { name: 'relay-frame', start: () => startRelay('frame') },
+    { name: 'relay-batched', start: () => startRelay('batched') },
+  ];
+  const sqliteDir = freshDataDir();
+  runs.push({
+    name: 'parley-sqlite',
+    start: () => startParley({ name: 'parley-sqlite', dataDir: sqliteDir, cpuProfDir: ctx.cpuProfDir }),
+    cleanup: () => rmSync(sqliteDir, { recursive: true, force: true }),
+  });
+  const notes: string[] = [];
+  if (ctx.postgres) {
+    const db = `parley_bench_${randomBytes(4).toString('hex')}`;
+    const pgDir = freshDataDir();
+    runs.push({
+      name: 'parley-postgres',
+      start: () => {
+        psql(`CREATE DATABASE ${db}`);
+        return startParley({ name: 'parley-postgres', dataDir: pgDir, databaseUrl: `${PG}/${db}` });
+      },
+      cleanup: () => {
+        psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        rmSync(pgDir, { recursive: true, force: true });
+      },
+    });
+  } else notes.push('PostgreSQL skipped (--no-postgres)');
+
+  const figures = new Map<string, Figures>();
+  const notesOf = new Map<string, string[]>();
+  for (const run of runs) {
+    const own: string[] = [];
+    notesOf.set(run.name, own);
+    try {
+      figures.set(run.name, await measure(ctx, await run.start(), own));
+    } catch (error) {
+      own.push(`${run.name} failed: ${String(error)}`);
+      ctx.log(`many rooms: ${run.name} failed: ${String(error)}`);
+    } finally {
+      run.cleanup?.();
+    }
+    const f = figures.get(run.name);
+    if (f) own.push(...limitNote(run.name, f.serverCoreBusy ?? NaN, f.loadCoreBusy ?? NaN));
+  }
+  const frame = figures.get('relay-frame') ?? {};
+  const batched = figures.get('relay-batched') ?? {};
+  const baseNotes = [...(notesOf.get('relay-frame') ?? []), ...(notesOf.get('relay-batched') ?? [])];
+  const results: ScenarioResult[] = [];
+  for (const [db, run] of [
+    ['sqlite', 'parley-sqlite'],
+    ['postgres', 'parley-postgres'],
+  ] as const) {
+    const own = [...(notesOf.get(run) ?? []), ...baseNotes];
+    if (db === 'postgres') {
+      if (!ctx.postgres) continue;
+      own.push('PostgreSQL itself is not pinned: its backends share both cores with the server and the generator');
+    }
+    results.push(
+      scenario(`many-rooms-${db}`, ctx.size.name, figures.get(run) ?? {}, frame, batched, [...notes, ...own]),
+    );
+  }
+  return results;
+}
+
+async function measure(ctx: BenchContext, target: Target, notes: string[]): Promise<Figures> {
+  const { size } = ctx;
+  const generator = Generator.start(target);
+  try {
+    const clients = size.rooms * size.roomClients;
+    let roomIds = Array.from({ length: size.rooms }, (_, i) => String(i));
+    let tokens: string[] = [];
+    if (target.kind === 'parley') {
+      // A user per room: membership is per user, so a user in two rooms would get both on every connection.
+      ctx.log(`many rooms: registering ${size.rooms} users on ${target.name}`);
+      const users = await registerUsers(target.url, size.rooms);
+      roomIds = await roomPerUser(target.url, users, size.roomClients + 1);
+      tokens = Array.from({ length: clients }, (_, i) => users[Math.floor(i / size.roomClients)]?.token ?? '');
+    }
+    ctx.log(`many rooms: connecting ${clients} clients to ${target.name}`);
+    const connected = await generator.run<ConnectResult>({
+      cmd: 'connect',
+      plan: {
+        roomIds,
+        rooms: Array.from({ length: clients }, (_, i) => Math.floor(i / size.roomClients)),
+        tokens,
+        pollingFraction: 0,
+        probeEvery: 0,
+        concurrency: 200,
+      },
+      settleMs: size.settleMs,
+    });
+    await generator.run({ cmd: 'ready' });
+    notes.push(...(await quietNote(ctx, target.name)));
+    ctx.log(`many rooms: everyone sends on ${target.name}`);
+    const { result, marks } = await generator.run<LoadResult>({
+      cmd: 'everyone',
+      warmupMs: size.warmupMs,
+      durationMs: size.durationMs,
+    });
+    return {
+      clients: connected.result.connected,
+      ackedPerSec: result.acked / result.seconds,
+      deliveriesPerSec: result.deliveries / result.seconds,
+      ackP50Ms: result.latency.p50Ms,
+      ackP99Ms: result.latency.p99Ms,
+      ackP999Ms: result.latency.p999Ms,
+      serverCpu: Generator.serverCpu(marks),
+      generatorCpu: result.generatorCpu,
+      serverCoreBusy: Generator.cores(marks).serverCore,
+      loadCoreBusy: Generator.cores(marks).loadCore,
+    };
+  } finally {
+    await generator.stop();
+    await target.stop();
+  }
+}
