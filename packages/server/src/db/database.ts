@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import type { Tables } from './schema.js';
 
 export type Db = Kysely<Tables>;
@@ -32,16 +33,24 @@ export interface DatabaseOptions {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let db: Db;
   let sqlite: SQLite.Database | undefined;
+  let checkpointer: Checkpointer | undefined;
   if (options.databaseUrl) {
     db = openPostgres(options.databaseUrl);
   } else {
-    sqlite = openSqliteFile(options.dataDir);
+    const file = path.join(options.dataDir, 'parley.db');
+    sqlite = openSqliteFile(file);
     db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const main = sqlite;
+    checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, () => {
+      // Without the worker the WAL would grow without bound: checkpoint inline again.
+      main.pragma('wal_autocheckpoint = 1000');
+    });
   }
   const kind: DbKind = sqlite ? 'sqlite' : 'postgres';
   try {
     await migrateToLatest(db as Kysely<unknown>);
   } catch (error) {
+    await checkpointer?.stop();
     await db.destroy();
     throw error;
   }
@@ -54,20 +63,26 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     close: async () => {
       if (closed) return;
       closed = true;
+      await checkpointer?.stop();
       await db.destroy();
     },
   };
 }
 
-function openSqliteFile(dataDir: string): SQLite.Database {
-  mkdirSync(dataDir, { recursive: true });
-  const file = new SQLite(path.join(dataDir, 'parley.db'));
+const CHECKPOINT_EVERY_MS = 250;
+
+function openSqliteFile(filePath: string): SQLite.Database {
+  mkdirSync(path.dirname(filePath), { recursive: true });
+  const file = new SQLite(filePath);
   // WAL with synchronous=NORMAL: a commit survives a process crash; an OS crash may lose the
   // last transactions but never corrupts the file (https://sqlite.org/wal.html).
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
+  // Checkpoints run in a worker (sqlite-checkpointer.ts); the WAL file is cut back after them.
+  file.pragma('wal_autocheckpoint = 0');
+  file.pragma('journal_size_limit = 67108864');
   return file;
 }
 
