@@ -14,7 +14,7 @@ interface Props {
 }
 
 export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: Props) {
-  const { rooms } = useController();
+  const { rooms, chat } = useController();
   const view = useAppState((s) => s.rooms[roomId]);
   const [confirmLeave, setConfirmLeave] = useState(false);
   if (!view) return null;
@@ -64,7 +64,7 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
           )}
         </header>
         <MessageList roomId={roomId} />
-        <Composer roomId={roomId} roomName={room.name} />
+        <Composer draftKey={roomId} label={`Message #${room.name}`} onSend={(body) => chat.send(roomId, body)} />
       </section>
       <MemberList roomId={roomId} onClose={onToggleMembers} />
     </div>

@@ -1,17 +1,29 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { BODY_MAX } from '@parley/protocol';
-import { useController } from '../state/use-controller.js';
 
-/** Unsent drafts per room, for this page's life: switching rooms does not lose what you typed. */
+/**
+ * Unsent drafts per conversation, for this page's life only (never stored): switching rooms
+ * does not lose what you typed. Cleared on sign-out.
+ */
 const drafts = new Map<string, string>();
+export const clearDrafts = () => drafts.clear();
 
-export function Composer({ roomId, roomName }: { roomId: string; roomName: string }) {
-  const { chat } = useController();
-  const [body, setBodyState] = useState(() => drafts.get(roomId) ?? '');
+interface Props {
+  /** Which conversation the draft belongs to: a room id, or `dm:` and a username. */
+  draftKey: string;
+  /** The field's accessible name and placeholder, e.g. "Message #design". */
+  label: string;
+  onSend: (body: string) => void;
+  /** Why sending is not possible right now; the field stays usable for the draft. */
+  blocked?: string | undefined;
+}
+
+export function Composer({ draftKey, label, onSend, blocked }: Props) {
+  const [body, setBodyState] = useState(() => drafts.get(draftKey) ?? '');
   const setBody = (text: string) => {
     setBodyState(text);
-    if (text) drafts.set(roomId, text);
-    else drafts.delete(roomId);
+    if (text) drafts.set(draftKey, text);
+    else drafts.delete(draftKey);
   };
   const ref = useRef<HTMLTextAreaElement>(null);
   const length = body.trim().length;
@@ -26,8 +38,8 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
   }, [body]);
 
   function send() {
-    if (length === 0 || tooLong) return;
-    chat.send(roomId, body);
+    if (length === 0 || tooLong || blocked) return;
+    onSend(body);
     setBody('');
     ref.current?.focus();
   }
@@ -49,17 +61,17 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
       }}
     >
       <label className="visually-hidden" htmlFor="composer-input">
-        Message #{roomName}
+        {label}
       </label>
       <textarea
         id="composer-input"
         ref={ref}
         rows={1}
-        placeholder={`Message #${roomName}`}
+        placeholder={label}
         value={body}
         onChange={(e) => setBody(e.target.value)}
         onKeyDown={onKeyDown}
-        aria-describedby={tooLong ? 'composer-limit' : undefined}
+        aria-describedby={tooLong ? 'composer-limit' : blocked ? 'composer-blocked' : undefined}
         autoFocus={window.matchMedia('(pointer: fine)').matches}
       />
       {length > BODY_MAX - 200 && (
@@ -67,7 +79,12 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
           {BODY_MAX - length}
         </span>
       )}
-      <button type="submit" className="primary send" disabled={length === 0 || tooLong}>
+      {blocked && (
+        <span id="composer-blocked" className="visually-hidden">
+          {blocked}
+        </span>
+      )}
+      <button type="submit" className="primary send" disabled={length === 0 || tooLong || Boolean(blocked)}>
         Send
       </button>
     </form>

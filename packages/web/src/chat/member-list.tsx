@@ -1,41 +1,63 @@
-import { useAppState } from '../state/use-controller.js';
+import { PresenceDot, statusWord } from '../buddies/presence-dot.js';
+import { buddyStatus } from '../state/buddies-actions.js';
+import { useAppState, useController } from '../state/use-controller.js';
 import { Avatar } from '../ui/avatar.js';
 
 /**
- * Members of the room. Only the signed-in user is marked online: the server has no presence
- * for room members yet (issue 5), and a guess would mislead.
+ * Members of the room. The server tells a user's presence only to their buddies, so a dot
+ * shows for you and your buddies and for nobody else (the heading's tooltip says so): a
+ * missing dot means "not shared with you", never "offline".
+ * A name opens a private conversation with that member.
  */
 export function MemberList({ roomId, onClose }: { roomId: string; onClose: () => void }) {
+  const { dms } = useController();
   const members = useAppState((s) => s.rooms[roomId]?.members);
   const me = useAppState((s) => s.me);
   const connection = useAppState((s) => s.connection);
+  const buddies = useAppState((s) => s.buddies);
   const sorted = [...(members ?? [])].sort((a, b) =>
     a.id === me?.id ? -1 : b.id === me?.id ? 1 : a.username.localeCompare(b.username),
   );
   return (
     <aside className="members" id="member-panel" aria-labelledby="members-title">
       <div className="members-head">
-        <h2 id="members-title">Members · {sorted.length}</h2>
+        <h2 id="members-title" title="Online status is shown for you and your buddies only">
+          Members · {sorted.length}
+        </h2>
         <button type="button" className="icon-button members-close" aria-label="Close members" onClick={onClose}>
           ×
         </button>
       </div>
       <ul className="member-list">
         {sorted.map((user) => {
-          const online = user.id === me?.id && connection !== 'lost';
+          const isMe = user.id === me?.id;
+          const status = isMe ? (connection === 'lost' ? undefined : 'online') : buddyStatus(buddies, user.id);
           return (
-            <li key={user.id} className="member">
+            <li key={user.id} className="member" data-testid="member" data-status={status}>
               <span className="avatar-wrap">
                 <Avatar name={user.username} size={28} />
-                {online && <span className="online-dot" title="Online" />}
+                {status && <PresenceDot status={status} />}
               </span>
-              <span className="member-name">{user.username}</span>
-              {user.id === me?.id && <span className="muted small">you</span>}
-              {online && <span className="visually-hidden">online</span>}
+              {isMe ? (
+                <span className="member-name">{user.username}</span>
+              ) : (
+                <button
+                  type="button"
+                  className="member-name member-link"
+                  title={`Private chat with ${user.username}`}
+                  aria-label={`${user.username}: private chat`}
+                  onClick={() => dms.open(user)}
+                >
+                  {user.username}
+                </button>
+              )}
+              {isMe && <span className="muted small">you</span>}
+              {status && <span className="visually-hidden">{statusWord(status)}</span>}
             </li>
           );
         })}
       </ul>
+      <p className="hint pad">Status is shown for you and your buddies only.</p>
     </aside>
   );
 }

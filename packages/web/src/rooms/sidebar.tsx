@@ -1,4 +1,7 @@
 import { useState } from 'react';
+import { BuddyPanel } from '../buddies/buddy-panel.js';
+import { clearDrafts } from '../chat/composer.js';
+import { DmList } from '../dms/dm-list.js';
 import { useAppState, useController } from '../state/use-controller.js';
 import { Avatar } from '../ui/avatar.js';
 import { BrowseRoomsDialog } from './browse-rooms-dialog.js';
@@ -9,7 +12,8 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const me = useAppState((s) => s.me);
   const order = useAppState((s) => s.roomOrder);
   const rooms = useAppState((s) => s.rooms);
-  const active = useAppState((s) => s.activeRoomId);
+  // A private conversation covers the room: no room is the current page then.
+  const active = useAppState((s) => (s.activeDm ? undefined : s.activeRoomId));
   const [dialog, setDialog] = useState<'browse' | 'create' | undefined>();
 
   return (
@@ -28,50 +32,61 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
           New room
         </button>
       </div>
-      <h2 className="sidebar-title" id="your-rooms">
-        Your rooms
-      </h2>
-      <ul className="room-list" aria-labelledby="your-rooms">
-        {order.length === 0 && <li className="muted small pad">You have not joined a room yet.</li>}
-        {order.map((id) => {
-          const view = rooms[id];
-          if (!view) return null;
-          const unread = view.unread;
-          return (
-            <li key={id}>
-              <button
-                type="button"
-                className={`room-link${id === active ? ' room-link-active' : ''}${unread > 0 ? ' room-link-unread' : ''}`}
-                aria-current={id === active ? 'page' : undefined}
-                onClick={() => {
-                  controller.rooms.open(id);
-                  onNavigate();
-                }}
-              >
-                <span className="room-hash" aria-hidden="true">
-                  #
-                </span>
-                <span className="room-name">{view.room.name}</span>
-                {unread > 0 && (
-                  <>
-                    <span className="badge" data-testid="unread" aria-hidden="true">
-                      {unread > 99 ? '99+' : unread}
-                    </span>
-                    <span className="visually-hidden">, {unread} unread</span>
-                  </>
-                )}
-              </button>
-            </li>
-          );
-        })}
-      </ul>
+      <div className="sidebar-scroll">
+        <h2 className="sidebar-title" id="your-rooms">
+          Your rooms
+        </h2>
+        <ul className="room-list" aria-labelledby="your-rooms">
+          {order.length === 0 && <li className="muted small pad">You have not joined a room yet.</li>}
+          {order.map((id) => {
+            const view = rooms[id];
+            if (!view) return null;
+            const unread = view.unread;
+            return (
+              <li key={id}>
+                <button
+                  type="button"
+                  className={`room-link${id === active ? ' room-link-active' : ''}${unread > 0 ? ' room-link-unread' : ''}`}
+                  aria-current={id === active ? 'page' : undefined}
+                  onClick={() => {
+                    controller.rooms.open(id);
+                    onNavigate();
+                  }}
+                >
+                  <span className="room-hash" aria-hidden="true">
+                    #
+                  </span>
+                  <span className="room-name">{view.room.name}</span>
+                  {unread > 0 && (
+                    <>
+                      <span className="badge" data-testid="unread" aria-hidden="true">
+                        {unread > 99 ? '99+' : unread}
+                      </span>
+                      <span className="visually-hidden">, {unread} unread</span>
+                    </>
+                  )}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+        <DmList onNavigate={onNavigate} />
+        <BuddyPanel onNavigate={onNavigate} />
+      </div>
       {me && (
         <div className="sidebar-foot">
           <Avatar name={me.username} size={28} />
           <span className="me-name" title={me.username}>
             {me.username}
           </span>
-          <button type="button" className="link-button" onClick={() => void controller.signOut()}>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              clearDrafts();
+              void controller.signOut();
+            }}
+          >
             Sign out
           </button>
         </div>

@@ -1,4 +1,4 @@
-import type { Message, Room, User } from '@parley/protocol';
+import type { Message, PresenceStatus, Room, User } from '@parley/protocol';
 
 export type Phase = 'loading' | 'signed-out' | 'connecting' | 'ready';
 /** 'lost' while reconnecting; 'back' for a few seconds after the connection returns. */
@@ -32,6 +32,54 @@ export interface Toast {
   text: string;
 }
 
+/**
+ * One off-the-record message, in page memory only. Ours go sending → queued → delivered (or
+ * expired, or failed before the server took them); theirs are 'received'.
+ */
+export interface DmMessage {
+  /** Ours: the clientMsgId; theirs: the server's id. */
+  localId: string;
+  /** The server's id, once known (the ack for ours). */
+  id: string | undefined;
+  mine: boolean;
+  text: string;
+  sentAt: string;
+  /** When the server drops it undelivered; ours are marked expired locally past it. */
+  expiresAt: string;
+  status: 'sending' | 'queued' | 'delivered' | 'expired' | 'failed' | 'received';
+  error?: string;
+}
+
+export interface DmThread {
+  peer: User;
+  messages: DmMessage[];
+  unread: number;
+  /** The contact's public key in use, when known. */
+  peerKey: string | undefined;
+  safetyNumber: string | undefined;
+  /** Set when the contact's key differs from the one trusted before: sending waits for the user. */
+  keyChanged: { before: string; after: string } | undefined;
+  /** Why we cannot encrypt for them yet (no key published, unknown user…). */
+  keyProblem: string | undefined;
+  /** Messages that arrived but could not be decrypted (sent to another key of ours). */
+  undecryptable: number;
+}
+
+export interface BuddyEntry {
+  user: User;
+  status: PresenceStatus;
+  lastSeenAt?: string;
+}
+
+export interface Buddies {
+  loaded: boolean;
+  list: BuddyEntry[];
+  incoming: User[];
+  outgoing: User[];
+}
+
+export type NotificationPermissionState = NotificationPermission | 'unsupported';
+
 export interface AppState {
   phase: Phase;
   me: User | undefined;
@@ -42,6 +90,14 @@ export interface AppState {
   /** Every room on the server, for the room browser. */
   directory: Room[];
   activeRoomId: string | undefined;
+  /** The open private conversation (lower-case username); it covers the room while set. */
+  activeDm: string | undefined;
+  /** Private conversations by lower-case username, in page memory only. */
+  dms: Record<string, DmThread>;
+  /** False when this browser could not keep the key pair (no IndexedDB): it lasts for this page. */
+  keyStored: boolean;
+  buddies: Buddies;
+  notifications: NotificationPermissionState;
   outbox: Outgoing[];
   toasts: Toast[];
   /** A problem that keeps the app from starting (server unreachable). */
@@ -56,11 +112,18 @@ export const initialState: AppState = {
   roomOrder: [],
   directory: [],
   activeRoomId: undefined,
+  activeDm: undefined,
+  dms: {},
+  keyStored: true,
+  buddies: { loaded: false, list: [], incoming: [], outgoing: [] },
+  notifications: 'unsupported',
   outbox: [],
   toasts: [],
   fatal: undefined,
 };
 
 export function totalUnread(state: AppState): number {
-  return state.roomOrder.reduce((sum, id) => sum + (state.rooms[id]?.unread ?? 0), 0);
+  const rooms = state.roomOrder.reduce((sum, id) => sum + (state.rooms[id]?.unread ?? 0), 0);
+  const dms = Object.values(state.dms).reduce((sum, thread) => sum + thread.unread, 0);
+  return rooms + dms + state.buddies.incoming.length;
 }

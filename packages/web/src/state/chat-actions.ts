@@ -37,7 +37,8 @@ export function createChatActions(ctx: Ctx) {
   }
 
   function isWatching(roomId: string): boolean {
-    return store.get().activeRoomId === roomId && document.visibilityState === 'visible';
+    const s = store.get();
+    return s.activeRoomId === roomId && !s.activeDm && document.visibilityState === 'visible';
   }
 
   /** Every confirmed message enters here: live ones, catch-up after a reconnect, and our own acks. */
@@ -56,6 +57,20 @@ export function createChatActions(ctx: Ctx) {
     const unseen = messages.filter((m) => !known.has(m.id) && m.sender.id !== s.me?.id).length;
     ctx.updateRoom(roomId, (v) => ({ ...v, messages: mergeMessages(v.messages, messages), unread: v.unread + unseen }));
     if (isWatching(roomId)) markRead(roomId);
+    const latest = unseen > 0 ? messages.filter((m) => !known.has(m.id) && m.sender.id !== s.me?.id).at(-1) : undefined;
+    if (latest) {
+      // One notification per room, replaced by the next (same tag): a busy room must not bury the desktop.
+      const more = unseen > 1 ? ` (+${unseen - 1} more)` : '';
+      ctx.notify(
+        `#${view.room.name}`,
+        `${latest.sender.username}: ${latest.body.slice(0, 140)}${more}`,
+        `room:${roomId}`,
+        () => {
+          store.set((st) => ({ ...st, activeRoomId: roomId, activeDm: undefined }));
+          markRead(roomId);
+        },
+      );
+    }
   }
 
   function takeEarly(roomId: string): Message[] {

@@ -9,18 +9,26 @@ export interface Ctx {
   transports: NonNullable<ConnectOptions['transports']>;
   client: ParleyClient | undefined;
   toast(kind: Toast['kind'], text: string): void;
+  /** A desktop notification, shown only while the tab is hidden and the user allowed them. */
+  notify(title: string, body: string, tag: string, onClick?: () => void): void;
   updateRoom(roomId: string, update: (view: RoomView) => RoomView): void;
 }
 
 let nextToastId = 1;
 
-export function createCtx(store: Store<AppState>, baseUrl: string, transports: Ctx['transports']): Ctx {
+export function createCtx(
+  store: Store<AppState>,
+  baseUrl: string,
+  transports: Ctx['transports'],
+  notify: Ctx['notify'],
+): Ctx {
   const dismiss = (id: number) => store.set((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) }));
   return {
     store,
     baseUrl,
     transports,
     client: undefined,
+    notify,
     toast(kind, text) {
       const id = nextToastId++;
       // Four at most: a burst of events must not cover the screen.

@@ -1,8 +1,12 @@
 import type { User } from '@parley/protocol';
 import { login, logout, me as fetchMe, ParleyClient, ParleyError, register, type ConnectionStatus } from '@parley/sdk';
 import { initialState, type AppState } from './app-state.js';
+import { createAwayTracker } from './away.js';
+import { createBuddyActions } from './buddies-actions.js';
 import { createChatActions } from './chat-actions.js';
 import { createCtx, type Ctx } from './context.js';
+import { createDmActions } from './dms-actions.js';
+import { createNotifier } from './notify.js';
 import { persist } from './persist.js';
 import { createRoomActions } from './rooms-actions.js';
 import { createStore, type Store } from './store.js';
@@ -15,9 +19,13 @@ export type Controller = ReturnType<typeof createController>;
 /** The whole app's behaviour, behind the store the screens render from. */
 export function createController(options: { baseUrl: string; transports: Ctx['transports'] }) {
   const store: Store<AppState> = createStore(initialState);
-  const ctx = createCtx(store, options.baseUrl, options.transports);
+  const notifier = createNotifier(store);
+  const ctx = createCtx(store, options.baseUrl, options.transports, notifier.notify);
   const chat = createChatActions(ctx);
   const rooms = createRoomActions(ctx, chat);
+  const dms = createDmActions(ctx);
+  const buddies = createBuddyActions(ctx, dms.open);
+  const away = createAwayTracker(ctx);
   let backTimer: ReturnType<typeof setTimeout> | undefined;
   let session = 0;
 
@@ -26,10 +34,14 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
 
   function endSession(notice?: string): void {
     session += 1;
+    dms.stop();
+    buddies.stop();
+    away.stop();
     ctx.client?.close();
     ctx.client = undefined;
     clearTimeout(backTimer);
-    store.set((s) => ({ ...initialState, phase: 'signed-out', toasts: s.toasts }));
+    // Off-the-record conversations go with the session: initialState has none.
+    store.set((s) => ({ ...initialState, phase: 'signed-out', toasts: s.toasts, notifications: s.notifications }));
     if (notice) ctx.toast('info', notice);
   }
 
@@ -61,6 +73,10 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
       clearTimeout(backTimer);
       backTimer = setTimeout(() => setConnection('online'), BACK_BANNER_MS);
       chat.flushOutbox();
+      // A new connection: publish the key again (idempotent), refresh buddies' presence, restate away.
+      void dms.publishKey();
+      void buddies.load();
+      away.reconnected();
     }
   }
 
@@ -93,20 +109,30 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
       // An inactive socket after an error was refused by the server (not merely unreachable).
       if (!client.socket.active) setTimeout(() => void recover(client, mySession), RECONNECT_RETRY_MS);
     });
+    // Alongside the rooms, not before them: a slow key or buddy answer must not hold up the app.
+    // The SDK holds dm:new until the first listener, which dms.start adds once the key pair is loaded.
+    const extras = Promise.all([dms.start(client, user.id), buddies.start(client)]);
     await rooms.loadJoined();
     store.set((s) => ({ ...s, phase: 'ready' }));
     chat.flushOutbox();
+    await extras;
+    if (mySession === session) away.start();
   }
 
   document.addEventListener('visibilitychange', () => {
-    const active = store.get().activeRoomId;
-    if (document.visibilityState === 'visible' && active) chat.markRead(active);
+    const { activeRoomId, activeDm } = store.get();
+    if (document.visibilityState !== 'visible') return;
+    if (activeDm) dms.markRead(activeDm);
+    else if (activeRoomId) chat.markRead(activeRoomId);
   });
 
   return {
     store,
     chat,
     rooms,
+    dms,
+    buddies,
+    notifications: { enable: notifier.enable },
     dismissToast: (id: number) => store.set((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) })),
 
     /** On page load: the HttpOnly cookie decides whether we are signed in. */

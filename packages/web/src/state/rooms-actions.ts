@@ -49,7 +49,9 @@ export function createRoomActions(ctx: Ctx, chat: ChatActions) {
   }
 
   function open(roomId: string | undefined): void {
-    store.set((s) => (s.activeRoomId === roomId ? s : { ...s, activeRoomId: roomId }));
+    store.set((s) =>
+      s.activeRoomId === roomId && !s.activeDm ? s : { ...s, activeRoomId: roomId, activeDm: undefined },
+    );
     const me = store.get().me;
     if (me) persist.saveActiveRoom(me.id, roomId);
     if (roomId && document.visibilityState === 'visible') chat.markRead(roomId);

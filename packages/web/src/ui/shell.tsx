@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ChatView } from '../chat/chat-view.js';
+import { DmView } from '../dms/dm-view.js';
 import { Sidebar } from '../rooms/sidebar.js';
 import { useAppState } from '../state/use-controller.js';
 import { ConnectionBanner } from './connection-banner.js';
@@ -12,7 +13,13 @@ import { MenuIcon } from './icons.js';
 export function Shell() {
   const [drawer, setDrawer] = useState<'rooms' | 'members' | undefined>();
   const active = useAppState((s) => s.activeRoomId);
+  const activeDm = useAppState((s) => s.activeDm);
   const close = useCallback(() => setDrawer(undefined), []);
+
+  useEffect(() => {
+    // A private conversation opened from the member drawer takes the whole screen.
+    if (activeDm) setDrawer(undefined);
+  }, [activeDm]);
 
   useEffect(() => {
     if (!drawer) return undefined;
@@ -39,7 +46,9 @@ export function Shell() {
         </div>
         {drawer && <div className="scrim" aria-hidden="true" onClick={close} />}
         <main className="shell-main">
-          {active ? (
+          {activeDm ? (
+            <DmView key={`dm:${activeDm}`} threadKey={activeDm} onOpenRooms={() => setDrawer('rooms')} />
+          ) : active ? (
             <ChatView
               key={active}
               roomId={active}

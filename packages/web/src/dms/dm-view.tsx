@@ -1,0 +1,142 @@
+import { useEffect } from 'react';
+import { Composer } from '../chat/composer.js';
+import { buddyStatus } from '../state/buddies-actions.js';
+import { useAppState, useController } from '../state/use-controller.js';
+import { PresenceDot } from '../buddies/presence-dot.js';
+import { MenuIcon } from '../ui/icons.js';
+import { DmMessages } from './dm-messages.js';
+
+const KEY_RETRY_MS = 10_000;
+
+/**
+ * A private, end-to-end encrypted conversation. It exists in this page's memory only; the
+ * notice under the header says so, because people assume chats are kept.
+ */
+export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRooms: () => void }) {
+  const controller = useController();
+  const { dms } = controller;
+  const thread = useAppState((s) => s.dms[threadKey]);
+  const me = useAppState((s) => s.me);
+  const keyStored = useAppState((s) => s.keyStored);
+  const status = useAppState((s) => (thread ? buddyStatus(s.buddies, thread.peer.id) : undefined));
+  const waitingForKey = thread?.keyProblem !== undefined;
+  const peerUser = thread?.peer;
+
+  useEffect(() => {
+    // Someone without a key gets one when they next sign in: look again now and then, so the
+    // conversation opens up without being closed and reopened.
+    if (!waitingForKey || !peerUser) return undefined;
+    const timer = setInterval(() => void dms.refreshKey(peerUser), KEY_RETRY_MS);
+    return () => clearInterval(timer);
+  }, [dms, waitingForKey, peerUser]);
+
+  if (!thread || !me) return null;
+  const peer = thread.peer.username;
+  const blocked = thread.keyChanged
+    ? `${peer}'s key changed: compare the safety number first`
+    : thread.keyProblem
+      ? `Cannot send: ${thread.keyProblem}`
+      : undefined;
+
+  return (
+    <section className="chat-main dm" aria-label={`Private conversation with ${peer}`}>
+      <header className="chat-head">
+        <button type="button" className="icon-button menu-button" aria-label="Open rooms" onClick={onOpenRooms}>
+          <MenuIcon />
+        </button>
+        <div className="chat-title">
+          <h1>
+            {status && <PresenceDot status={status} inline />}
+            {peer}
+          </h1>
+          <p className="topic">
+            <span className="otr-tag">Off the record</span> end-to-end encrypted
+          </p>
+        </div>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => controller.rooms.open(controller.store.get().activeRoomId)}
+        >
+          Close
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          title="End the conversation: its messages leave this page now"
+          onClick={() => dms.forget(peer)}
+        >
+          End
+        </button>
+      </header>
+      <div className="otr-notice" role="note" data-testid="otr-notice">
+        Off the record — not saved; gone when you close or reload this page. Messages wait on the server for up to 2
+        minutes while {peer} is away.
+      </div>
+      {thread.keyChanged && (
+        <div className="key-warning" role="alert" data-testid="key-warning">
+          <p>
+            <strong>{peer}&apos;s key changed</strong> (was <code>{thread.keyChanged.before}</code>, now{' '}
+            <code>{thread.keyChanged.after}</code>). That happens when they sign in from another browser or clear its
+            data, or when someone is intercepting your messages. Compare the safety number below with {peer} (in person
+            or on a call) before you send anything.
+          </p>
+          <button type="button" className="secondary" onClick={() => dms.trustNewKey(peer)}>
+            The numbers match: trust the new key
+          </button>
+        </div>
+      )}
+      {thread.keyProblem && !thread.keyChanged && (
+        <div className="otr-notice otr-notice-bad" role="status">
+          Cannot send yet: {thread.keyProblem}.
+        </div>
+      )}
+      {thread.undecryptable > 0 && (
+        <div className="otr-notice otr-notice-bad" role="status">
+          {thread.undecryptable === 1 ? 'A message' : `${thread.undecryptable} messages`} from {peer} could not be
+          decrypted here: encrypted for your key in another browser.
+        </div>
+      )}
+      {!keyStored && (
+        <div className="otr-notice otr-notice-bad" role="status">
+          This browser cannot store your key: you get a new one, and a new safety number, on every reload.
+        </div>
+      )}
+      <details className="safety" open={Boolean(thread.keyChanged)}>
+        <summary>Safety number</summary>
+        {thread.safetyNumber ? (
+          <>
+            <p className="safety-number" data-testid="safety-number">
+              {/* Three rows of four groups, as people read them out; the spaces keep it one string when copied. */}
+              {thread.safetyNumber.split(' ').map((group, i, all) => (
+                <span key={i}>
+                  {group}
+                  {i < all.length - 1 ? ' ' : ''}
+                </span>
+              ))}
+            </p>
+            <p className="hint">
+              {peer} sees the same 60 digits when nobody is in between. Compare them in person or on a call.
+            </p>
+          </>
+        ) : (
+          <p className="hint">Not known until {peer} has a key.</p>
+        )}
+      </details>
+      <DmMessages
+        peer={peer}
+        me={me.username}
+        messages={thread.messages}
+        onRetry={(id) => dms.retry(peer, id)}
+        onDiscard={(id) => dms.discard(peer, id)}
+      />
+      <Composer
+        key={threadKey}
+        draftKey={`dm:${threadKey}`}
+        label={`Private message to ${peer}`}
+        onSend={(body) => dms.send(peer, body)}
+        blocked={blocked}
+      />
+    </section>
+  );
+}

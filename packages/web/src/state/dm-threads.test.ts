@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { initialState, type DmMessage } from './app-state.js';
+import { findMessage, insertMessage, isOverdue, patchMessage, withThread } from './dm-threads.js';
+
+const message = (over: Partial<DmMessage>): DmMessage => ({
+  localId: 'l1',
+  id: undefined,
+  mine: true,
+  text: 'hi',
+  sentAt: '2026-01-01T00:00:00.000Z',
+  expiresAt: '2026-01-01T00:02:00.000Z',
+  status: 'queued',
+  ...over,
+});
+
+describe('private conversations in memory', () => {
+  it('calls a queued message of ours expired once its time and the grace are up, and nothing else', () => {
+    const end = Date.parse('2026-01-01T00:02:00.000Z');
+    expect(isOverdue(message({}), end + 1999, 2000)).toBe(false);
+    expect(isOverdue(message({}), end + 2000, 2000)).toBe(true);
+    for (const status of ['sending', 'delivered', 'failed', 'expired'] as const) {
+      expect(isOverdue(message({ status }), end + 10_000, 2000)).toBe(false);
+    }
+    expect(isOverdue(message({ mine: false, status: 'received' }), end + 10_000, 2000)).toBe(false);
+  });
+
+  it('keeps each message once, in the order they were sent, whenever they arrive', () => {
+    const late = message({ localId: 'b', sentAt: '2026-01-01T00:00:05.000Z' });
+    const early = message({ localId: 'a', sentAt: '2026-01-01T00:00:01.000Z' });
+    const list = insertMessage(insertMessage(insertMessage([], late), early), late);
+    expect(list.map((m) => m.localId)).toEqual(['a', 'b']);
+  });
+
+  it('finds a message by its server id once the ack named it, in whichever conversation holds it', () => {
+    const peer = { id: 'u2', username: 'Bob' };
+    let s = withThread(initialState, peer);
+    expect(Object.keys(s.dms)).toEqual(['bob']);
+    s = { ...s, dms: { bob: { ...s.dms.bob!, messages: [message({})] } } };
+    s = patchMessage(s, { localId: 'l1' }, { id: 'srv-1' });
+    s = patchMessage(s, { id: 'srv-1' }, { status: 'delivered' });
+    expect(findMessage(s, { id: 'srv-1' })?.status).toBe('delivered');
+    expect(patchMessage(s, { id: 'unknown' }, { status: 'expired' })).toBe(s);
+  });
+});
