@@ -8,28 +8,21 @@ import {
   type TestServer,
 } from '../packages/server/src/test-support/index.js';
 import {
+  closeAppAndBrowser,
   createRoomViaUi,
-  launchBrowser,
   messageTexts,
   openApp,
+  openAppAndBrowser,
   registerViaUi,
   sendViaUi,
   signInViaUi,
-  startAppServer,
 } from './support/harness.js';
 
 let server: TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openAppAndBrowser()));
+afterAll(() => closeAppAndBrowser(server, browser));
 
 describe('signing in', () => {
   it('shows clear errors for a taken name, a short password and a wrong password', async () => {

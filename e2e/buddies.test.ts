@@ -8,28 +8,21 @@ import {
   type TestServer,
 } from '../packages/server/src/test-support/index.js';
 import {
+  closeAppAndBrowser,
   createRoomViaUi,
   joinRoomViaUi,
-  launchBrowser,
   openApp,
+  openAppAndBrowser,
   registerViaUi,
   screenshot,
-  startAppServer,
 } from './support/harness.js';
 
 let server: TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  // A short grace period: a closed tab shows offline after 0.3 s instead of 5 s.
-  server = await startAppServer({ PRESENCE_GRACE_MS: '300' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// A short grace period: a closed tab shows offline after 0.3 s instead of 5 s.
+beforeAll(async () => ({ server, browser } = await openAppAndBrowser({ PRESENCE_GRACE_MS: '300' })));
+afterAll(() => closeAppAndBrowser(server, browser));
 
 const panel = (page: Page) => page.getByTestId('buddy-panel');
 const buddyRow = (page: Page, username: string) => panel(page).getByTestId('buddy').filter({ hasText: username });

@@ -2,31 +2,24 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName, type TestServer } from '../packages/server/src/test-support/index.js';
 import {
+  closeAppAndBrowser,
   createRoomViaUi,
   joinRoomViaUi,
-  launchBrowser,
   messageTexts,
   openApp,
+  openAppAndBrowser,
   registerViaUi,
   screenshot,
   sendViaUi,
   shownSeqs,
-  startAppServer,
   until,
 } from './support/harness.js';
 
 let server: TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openAppAndBrowser()));
+afterAll(() => closeAppAndBrowser(server, browser));
 
 describe('two people in two browsers', () => {
   it('register, create and join a room, and chat in real time', async () => {

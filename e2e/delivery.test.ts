@@ -8,29 +8,22 @@ import {
   type TestServer,
 } from '../packages/server/src/test-support/index.js';
 import {
-  launchBrowser,
+  closeAppAndBrowser,
   messageTexts,
   openApp,
+  openAppAndBrowser,
   screenshot,
   sendViaUi,
   shownSeqs,
   signInViaUi,
-  startAppServer,
   until,
 } from './support/harness.js';
 
 let server: TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openAppAndBrowser()));
+afterAll(() => closeAppAndBrowser(server, browser));
 
 /** The clientMsgId of every message:send frame the page tries to send over its WebSocket. */
 function sendFrameIds(frame: string): string[] {

@@ -3,30 +3,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUser, expectOk, uniqueName, type TestServer } from '../packages/server/src/test-support/index.js';
 import { createIdentity } from '../packages/web/src/dms/crypto.js';
 import {
+  type AppPage,
+  closeAppAndBrowser,
   createRoomViaUi,
   joinRoomViaUi,
-  launchBrowser,
   openApp,
+  openAppAndBrowser,
   registerViaUi,
   screenshot,
   sendViaUi,
   signInViaUi,
-  startAppServer,
-  type AppPage,
 } from './support/harness.js';
 
 let server: TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openAppAndBrowser()));
+afterAll(() => closeAppAndBrowser(server, browser));
 
 /** Every Socket.IO frame the page sends or receives, as text: what the server relayed, seen from the wire. */
 function recordFrames(page: Page): string[] {

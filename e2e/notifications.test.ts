@@ -2,20 +2,20 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUser, expectOk, uniqueName, type TestServer } from '../packages/server/src/test-support/index.js';
 import { createIdentity, deriveSharedKey, encryptMessage } from '../packages/web/src/dms/crypto.js';
-import { createRoomViaUi, launchBrowser, openApp, registerViaUi, startAppServer, until } from './support/harness.js';
+import {
+  closeAppAndBrowser,
+  createRoomViaUi,
+  openApp,
+  openAppAndBrowser,
+  registerViaUi,
+  until,
+} from './support/harness.js';
 
 let server: TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openAppAndBrowser()));
+afterAll(() => closeAppAndBrowser(server, browser));
 
 interface Probe {
   asked: number;

@@ -8,27 +8,20 @@ import {
   type TestServer,
 } from '../packages/server/src/test-support/index.js';
 import {
-  launchBrowser,
+  closeAppAndBrowser,
   messageTexts,
   openApp,
+  openAppAndBrowser,
   sendViaUi,
   signInViaUi,
-  startAppServer,
   until,
 } from './support/harness.js';
 
 let server: TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openAppAndBrowser()));
+afterAll(() => closeAppAndBrowser(server, browser));
 
 describe('transports', () => {
   it('a browser forced to long-polling chats with one on WebSocket', async () => {

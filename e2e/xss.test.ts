@@ -2,12 +2,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUser, expectOk, TEST_PASSWORD, type TestServer } from '../packages/server/src/test-support/index.js';
 import {
-  launchBrowser,
+  closeAppAndBrowser,
   messageTexts,
   openApp,
+  openAppAndBrowser,
   sendViaUi,
   signInViaUi,
-  startAppServer,
   until,
 } from './support/harness.js';
 import { XSS_PAYLOADS } from './support/xss-payloads.js';
@@ -15,15 +15,8 @@ import { XSS_PAYLOADS } from './support/xss-payloads.js';
 let server: TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+beforeAll(async () => ({ server, browser } = await openAppAndBrowser()));
+afterAll(() => closeAppAndBrowser(server, browser));
 
 describe('message text is never HTML', () => {
   it('renders 100 XSS payloads as inert text: no dialog, no script, no injected element', async () => {

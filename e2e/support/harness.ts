@@ -16,6 +16,19 @@ export function startAppServer(env: Record<string, string> = {}): Promise<TestSe
   return startTestServer({ env: { WEB_ROOT, ...env } });
 }
 
+/** A file's usual fixtures: the app server and one browser, started together. */
+export async function openAppAndBrowser(
+  env: Record<string, string> = {},
+): Promise<{ server: TestServer; browser: Browser }> {
+  const server = await startAppServer(env);
+  return { server, browser: await launchBrowser() };
+}
+
+export async function closeAppAndBrowser(server: TestServer | undefined, browser: Browser | undefined): Promise<void> {
+  await browser?.close();
+  await server?.close();
+}
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -1,3 +1,4 @@
+import { ConversationLink } from '../ui/conversation-link.js';
 import { useAppState, useController } from '../state/use-controller.js';
 
 /** Open private conversations in the sidebar, with unread counts. Hidden when there are none. */
@@ -19,28 +20,16 @@ export function DmList({ onNavigate }: { onNavigate: () => void }) {
           const { unread } = thread;
           return (
             <li key={key}>
-              <button
-                type="button"
-                className={`room-link${key === active ? ' room-link-active' : ''}${unread > 0 ? ' room-link-unread' : ''}`}
-                aria-current={key === active ? 'page' : undefined}
-                onClick={() => {
+              <ConversationLink
+                sigil="@"
+                name={thread.peer.username}
+                active={key === active}
+                unread={unread}
+                onOpen={() => {
                   dms.open(thread.peer);
                   onNavigate();
                 }}
-              >
-                <span className="room-hash" aria-hidden="true">
-                  @
-                </span>
-                <span className="room-name">{thread.peer.username}</span>
-                {unread > 0 && (
-                  <>
-                    <span className="badge" data-testid="unread" aria-hidden="true">
-                      {unread > 99 ? '99+' : unread}
-                    </span>
-                    <span className="visually-hidden">, {unread} unread</span>
-                  </>
-                )}
-              </button>
+              />
             </li>
           );
         })}

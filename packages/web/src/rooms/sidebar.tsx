@@ -1,3 +1,4 @@
+import { ConversationLink } from '../ui/conversation-link.js';
 import { useState } from 'react';
 import { BuddyPanel } from '../buddies/buddy-panel.js';
 import { clearDrafts } from '../chat/composer.js';
@@ -44,28 +45,16 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
             const unread = view.unread;
             return (
               <li key={id}>
-                <button
-                  type="button"
-                  className={`room-link${id === active ? ' room-link-active' : ''}${unread > 0 ? ' room-link-unread' : ''}`}
-                  aria-current={id === active ? 'page' : undefined}
-                  onClick={() => {
+                <ConversationLink
+                  sigil="#"
+                  name={view.room.name}
+                  active={id === active}
+                  unread={unread}
+                  onOpen={() => {
                     controller.rooms.open(id);
                     onNavigate();
                   }}
-                >
-                  <span className="room-hash" aria-hidden="true">
-                    #
-                  </span>
-                  <span className="room-name">{view.room.name}</span>
-                  {unread > 0 && (
-                    <>
-                      <span className="badge" data-testid="unread" aria-hidden="true">
-                        {unread > 99 ? '99+' : unread}
-                      </span>
-                      <span className="visually-hidden">, {unread} unread</span>
-                    </>
-                  )}
-                </button>
+                />
               </li>
             );
           })}
