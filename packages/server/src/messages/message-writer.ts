@@ -58,9 +58,11 @@ function createSqliteGroupWriter(database: Database, sqlite: SQLite.Database): M
     nextSeq: sqlite
       .prepare<[string], number>('UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq')
       .pluck(),
+    undoSeq: sqlite.prepare<[string]>('UPDATE rooms SET last_seq = last_seq - 1 WHERE id = ?'),
     insert: sqlite.prepare<[MessagesTable]>(
       `INSERT INTO messages (id, room_id, seq, sender_id, sender_username, client_msg_id, body, sent_at)
-       VALUES (@id, @room_id, @seq, @sender_id, @sender_username, @client_msg_id, @body, @sent_at)`,
+       VALUES (@id, @room_id, @seq, @sender_id, @sender_username, @client_msg_id, @body, @sent_at)
+       ON CONFLICT (sender_id, client_msg_id) DO NOTHING`,
     ),
   };
 
@@ -68,8 +70,6 @@ function createSqliteGroupWriter(database: Database, sqlite: SQLite.Database): M
     if (statements.member.get(input.roomId, input.sender.id) === undefined) {
       return statements.room.get(input.roomId) === undefined ? { kind: 'no-room' } : { kind: 'not-member' };
     }
-    const existing = statements.existing.get(input.sender.id, input.clientMsgId);
-    if (existing) return { kind: 'repeat', message: toMessage(existing) };
     const seq = statements.nextSeq.get(input.roomId);
     if (seq === undefined) return { kind: 'no-room' };
     const row: MessagesTable = {
@@ -82,7 +82,15 @@ function createSqliteGroupWriter(database: Database, sqlite: SQLite.Database): M
       body: input.body,
       sent_at: input.sentAt.toISOString(),
     };
-    statements.insert.run(row);
+    // The common case, a new message, costs no look-up for repeats: the unique key answers.
+    // A repeat gives its seq back at once; nothing else runs in between (one synchronous
+    // transaction), so the room's seqs stay gap-free.
+    if (statements.insert.run(row).changes === 0) {
+      statements.undoSeq.run(input.roomId);
+      const existing = statements.existing.get(input.sender.id, input.clientMsgId);
+      if (!existing) throw new Error('message conflicted but is not stored');
+      return { kind: 'repeat', message: toMessage(existing) };
+    }
     return { kind: 'stored', message: toMessage(row) };
   };
   const writeBatch = sqlite.transaction((batch: Pending[]) => batch.map((p) => writeOne(p.input)));

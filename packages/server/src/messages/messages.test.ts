@@ -62,6 +62,8 @@ describe.each(kinds)('messages on %s', (kind) => {
     const history = expectOk(await owner.client.request('room:history', { roomId: room.id }));
     expect(history.messages).toHaveLength(1);
     expect(history.messages[0]?.seq).toBe(1);
+    // The repeats took no seq: the next message is 2, with no gap.
+    expect(expectOk(await owner.client.sendMessage(room.id, 'next')).message.seq).toBe(2);
     for (const u of users) u.client.close();
   });
 
