@@ -17,6 +17,19 @@ function connectError(url: string, options: Parameters<typeof io>[1]): Promise<{
   });
 }
 
+/** Connects a raw socket.io client and resolves once the server accepted it. */
+async function accepted(url: string, options: Parameters<typeof io>[1]): Promise<void> {
+  const socket = io(url, { ...options, reconnection: false, forceNew: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.on('connect', () => resolve());
+      socket.on('connect_error', reject);
+    });
+  } finally {
+    socket.close();
+  }
+}
+
 describe('the realtime handshake', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -39,17 +52,10 @@ describe('the realtime handshake', () => {
 
   it('accepts the session cookie as well as auth.token', async () => {
     const { token } = await connectUser(server);
-    const socket = io(server.url, {
+    await accepted(server.url, {
       transports: ['polling'],
       extraHeaders: { cookie: `parley_session=${token}` },
-      reconnection: false,
-      forceNew: true,
     });
-    await new Promise<void>((resolve, reject) => {
-      socket.on('connect', () => resolve());
-      socket.on('connect_error', reject);
-    });
-    socket.close();
   });
 
   it('refuses a browser Origin that is neither this server nor an allowed origin', async () => {
@@ -62,30 +68,16 @@ describe('the realtime handshake', () => {
     expect(foreign.message).not.toBe('');
     const allowed = await ParleyClient.connect({ url: server.url, token, transports: ['polling'] });
     allowed.close();
-    const sameOrigin = io(server.url, {
+    await accepted(server.url, {
       transports: ['polling'],
       auth: { token },
       extraHeaders: { origin: server.url },
-      reconnection: false,
-      forceNew: true,
     });
-    await new Promise<void>((resolve, reject) => {
-      sameOrigin.on('connect', () => resolve());
-      sameOrigin.on('connect_error', reject);
-    });
-    sameOrigin.close();
-    const listed = io(server.url, {
+    await accepted(server.url, {
       transports: ['polling'],
       auth: { token },
       extraHeaders: { origin: 'https://chat.example.org' },
-      reconnection: false,
-      forceNew: true,
     });
-    await new Promise<void>((resolve, reject) => {
-      listed.on('connect', () => resolve());
-      listed.on('connect_error', reject);
-    });
-    listed.close();
     client.close();
   });
 
