@@ -2,13 +2,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUser, expectOk, TEST_PASSWORD, type TestServer } from '../packages/server/src/test-support/index.js';
 import {
-  launchBrowser,
+  closeAppAndBrowser,
   messageTexts,
   openApp,
   screenshot,
   sendViaUi,
   signInViaUi,
-  startAppServer,
+  openAppAndBrowser,
   until,
 } from './support/harness.js';
 
@@ -19,8 +19,7 @@ let roomName: string;
 
 /** A room with a short conversation, so that every screenshot shows a real screen. */
 beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
+  ({ server, browser } = await openAppAndBrowser());
   // Plain names: this file's server is fresh, and its screenshots go into the docs.
   me = await connectUser(server, { username: 'maya' });
   const friend = await connectUser(server, { username: 'leo' });
@@ -43,8 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   me?.client.close();
-  await browser?.close();
-  await server?.close();
+  await closeAppAndBrowser(server, browser);
 });
 
 async function signedIn(width: number, height: number, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {

@@ -9,12 +9,12 @@ import {
 } from '../packages/server/src/test-support/index.js';
 import { createIdentity, deriveSharedKey, encryptMessage, type Identity } from '../packages/web/src/dms/crypto.js';
 import {
-  launchBrowser,
+  closeAppAndBrowser,
   openApp,
   screenshot,
   sendViaUi,
   signInViaUi,
-  startAppServer,
+  openAppAndBrowser,
   until,
 } from './support/harness.js';
 
@@ -35,8 +35,7 @@ async function befriend(a: TestUser, b: TestUser): Promise<void> {
  * online, Sam away, Nora offline since a moment ago), a request from Ivy, and a room with Leo.
  */
 beforeAll(async () => {
-  server = await startAppServer({ PRESENCE_GRACE_MS: '300' });
-  browser = await launchBrowser();
+  ({ server, browser } = await openAppAndBrowser({ PRESENCE_GRACE_MS: '300' }));
   maya = await connectUser(server, { username: 'maya' });
   leo = await connectUser(server, { username: 'leo' });
   const sam = await connectUser(server, { username: 'sam' });
@@ -60,8 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const user of [leo, ...others]) user?.client.close();
-  await browser?.close();
-  await server?.close();
+  await closeAppAndBrowser(server, browser);
 });
 
 async function signedIn(width: number, height: number, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
