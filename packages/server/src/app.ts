@@ -120,7 +120,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     turnCredentialTtlSeconds: config.turnTtlSeconds,
   });
 
-  acceptConnections(io, {
+  const directWebSocket = acceptConnections(io, http.server, {
     config,
     log,
     metrics,
@@ -168,8 +168,9 @@ export async function createApp(deps: { config: Config; database: Database; log:
     ]);
     clearTimeout(timer);
     fanout.flush();
-    // io.close() drops the transports without a disconnect packet, so clients reconnect (to
-    // this server's successor) instead of treating it as being signed out.
+    // Both close connections without a disconnect packet, so clients reconnect (to this
+    // server's successor) instead of treating it as being signed out.
+    await directWebSocket?.close();
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await http.close();
     await outbox?.close();

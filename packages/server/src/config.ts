@@ -36,6 +36,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_BURST: int(40, 1),
   MAX_CONNECTIONS: int(10_000, 1),
   MAX_CONNECTIONS_PER_USER: int(20, 1),
+  PING_INTERVAL_MS: int(25_000, 50),
+  PING_TIMEOUT_MS: int(20_000, 50),
   DM_QUEUE_MAX: int(100, 1),
   ICE_SERVERS: z
     .string()
@@ -85,6 +87,10 @@ export interface Config {
   rateLimitBurst: number;
   maxConnections: number;
   maxConnectionsPerUser: number;
+  /** The server pings every connection this often; one that has not answered by the next ping is closed. */
+  pingIntervalMs: number;
+  /** How long a client waits past the ping interval before it gives the connection up. */
+  pingTimeoutMs: number;
   /** Private messages that may wait for one recipient. */
   dmQueueMax: number;
   /** STUN/TURN servers for calls, as RTCIceServer objects. */
@@ -129,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitBurst: c.RATE_LIMIT_BURST,
     maxConnections: c.MAX_CONNECTIONS,
     maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
+    pingIntervalMs: c.PING_INTERVAL_MS,
+    pingTimeoutMs: c.PING_TIMEOUT_MS,
     dmQueueMax: c.DM_QUEUE_MAX,
     iceServers: c.ICE_SERVERS,
     turnSecret: c.TURN_SECRET,

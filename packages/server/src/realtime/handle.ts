@@ -63,53 +63,62 @@ export function createInFlight(): InFlight {
   };
 }
 
-type Ack = (result: AckResult<object>) => void;
+export type Ack = (result: AckResult<object>) => void;
+
+/** Who sent an event: the handler's context plus the connection's rate-limit bucket. */
+export interface EventOrigin extends HandlerContext {
+  readonly bucket: TokenBucket;
+}
 
 /**
- * The one path every inbound event takes: rate limit, size limit, schema, handler, ack.
- * Each event is answered exactly once; an unexpected error is logged once and answered INTERNAL.
+ * Runs one inbound event: rate limit, size limit, schema, handler, ack. `bytes` is the event's
+ * size on the wire when the transport knows it; otherwise the payload is measured as JSON.
  */
-export function attachHandlers(
-  socket: Socket,
+export type DispatchEvent = (origin: EventOrigin, event: unknown, payload: unknown, ack?: Ack, bytes?: number) => void;
+
+/**
+ * The one path every inbound event takes, whichever transport brought it. Each event is answered
+ * exactly once; an unexpected error is logged once and answered INTERNAL. One dispatcher serves
+ * every connection, so a connection holds no closures of its own for it.
+ */
+export function createEventDispatcher(
   handlers: Handlers,
   deps: { log: Logger; metrics: Metrics; maxEventBytes: number; inFlight: InFlight },
-): void {
+): DispatchEvent {
   const { log, metrics, maxEventBytes, inFlight } = deps;
-  const data = socket.data as SocketData;
-  const ctx: HandlerContext = { user: data.user, socketId: socket.id };
 
-  async function run(event: string, payload: unknown): Promise<AckResult<object>> {
+  async function run(origin: EventOrigin, event: string, payload: unknown, bytes: number): Promise<AckResult<object>> {
     if (inFlight.draining) throw new AppError('UNAVAILABLE', 'server is restarting; retry');
-    const wait = data.bucket.take(Date.now());
+    const wait = origin.bucket.take(Date.now());
     if (wait > 0) throw new AppError('RATE_LIMITED', 'too many events; slow down', wait);
-    if (approximateBytes(payload) > maxEventBytes) {
-      throw new AppError('TOO_LARGE', `event larger than ${maxEventBytes} bytes`);
-    }
+    if (bytes > maxEventBytes) throw new AppError('TOO_LARGE', `event larger than ${maxEventBytes} bytes`);
     // Own properties only: an event named "toString" must not find Object.prototype's.
     const handler = isRequestName(event) ? (handlers[event] as Handler<RequestName> | undefined) : undefined;
     if (!isRequestName(event) || !handler)
       throw new AppError('BAD_REQUEST', `unknown event ${JSON.stringify(event.slice(0, 64))}`);
     const parsed = parseWith(requestSchemas[event], payload);
     if (!parsed.ok) return { ok: false, error: parsed.error };
-    const result = await handler(parsed.value, ctx);
+    const result = await handler(parsed.value, origin);
     return { ok: true, ...result };
   }
 
   // One async function per event (not a chain of then/catch/finally): fewer promises and
   // closures on the path every message takes.
   async function answer(
+    origin: EventOrigin,
     event: string,
-    metricName: string,
     payload: unknown,
     ack: Ack | undefined,
+    bytes: number,
     started: number,
   ): Promise<void> {
+    const metricName = isRequestName(event) ? event : 'unknown';
     let result: AckResult<object>;
     try {
-      result = await run(event, payload);
+      result = await run(origin, event, payload, bytes);
     } catch (error) {
       if (!(error instanceof AppError)) {
-        log.error({ err: error, event: metricName, userId: ctx.user.id }, 'event failed');
+        log.error({ err: error, event: metricName, userId: origin.user.id }, 'event failed');
       }
       result = { ok: false, error: toErrorBody(error) };
     }
@@ -121,15 +130,21 @@ export function attachHandlers(
     }
   }
 
-  socket.onAny((event: unknown, ...args: unknown[]) => {
+  return (origin, event, payload, ack, bytes) => {
     const started = performance.now();
+    inFlight.begin();
+    const eventName = typeof event === 'string' ? event : String(event);
+    void answer(origin, eventName, payload, ack, bytes ?? approximateBytes(payload), started);
+  };
+}
+
+/** Routes a Socket.IO socket's events through the dispatcher. */
+export function dispatchSocketIoEvents(socket: Socket, origin: EventOrigin, dispatch: DispatchEvent): void {
+  socket.onAny((event: unknown, ...args: unknown[]) => {
     const last = args[args.length - 1];
     const ack: Ack | undefined = typeof last === 'function' ? (last as Ack) : undefined;
     const payload = ack && args.length === 1 ? undefined : args[0];
-    const eventName = typeof event === 'string' ? event : String(event);
-    const metricName = isRequestName(eventName) ? eventName : 'unknown';
-    inFlight.begin();
-    void answer(eventName, metricName, payload, ack, started);
+    dispatch(origin, event, payload, ack);
   });
 }
 

@@ -1,26 +1,19 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents, type User } from '@parley/protocol';
+import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import { Server, type Socket } from 'socket.io';
-import { hashToken } from '../auth/auth.service.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
+import { createConnectionGate, type ConnectionGateDeps } from './connection-gate.js';
+import type { Connection } from './connection.js';
+import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-websocket.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
-import type { Connection, ConnectionLifecycle } from './connection.js';
-import { attachHandlers, type Handlers, type InFlight, type SocketData } from './handle.js';
+import { createEventDispatcher, dispatchSocketIoEvents, type Handlers, type SocketData } from './handle.js';
 import { createTokenBucket } from './rate-limit.js';
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
-export interface RealtimeDeps {
-  config: Config;
-  log: Logger;
-  metrics: Metrics;
-  inFlight: InFlight;
+export interface RealtimeDeps extends ConnectionGateDeps {
   handlers: Handlers;
-  lifecycles: ConnectionLifecycle[];
-  authenticate(token: string): Promise<User | undefined>;
-  roomIdsOf(userId: string): Promise<string[]>;
 }
 
 export function createSocketServer(httpServer: HttpServer, config: Config): ParleyServer {
@@ -29,31 +22,46 @@ export function createSocketServer(httpServer: HttpServer, config: Config): Parl
     // Twice the event limit: an event a little too large is answered TOO_LARGE by the handler
     // wrapper; a frame past this is cut off by the transport before it is buffered.
     maxHttpBufferSize: config.maxEventBytes * 2,
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
     allowRequest: (req, callback) => callback(null, isOriginAllowed(req, config.allowedOrigins)),
     ...(config.allowedOrigins.length > 0 ? { cors: { origin: config.allowedOrigins, credentials: true } } : {}),
   });
 }
 
-/** Authenticates every handshake, caps connections, and routes every event through the handlers. */
-export function acceptConnections(io: ParleyServer, deps: RealtimeDeps): void {
-  const connectionsPerUser = new Map<string, number>();
-  let connections = 0;
+/**
+ * Authenticates every handshake, caps connections, and routes every event through the handlers,
+ * on both of Parley's WebSocket paths: its own endpoint for a client that opens with a WebSocket,
+ * and Socket.IO for long-polling (and a long-polling session that upgrades).
+ */
+export function acceptConnections(
+  io: ParleyServer,
+  httpServer: HttpServer,
+  deps: RealtimeDeps,
+): DirectWebSocketEndpoint | undefined {
+  const gate = createConnectionGate(deps);
+  const dispatch = createEventDispatcher(deps.handlers, {
+    log: deps.log,
+    metrics: deps.metrics,
+    maxEventBytes: deps.config.maxEventBytes,
+    inFlight: deps.inFlight,
+  });
+  const newBucket = () => createTokenBucket(deps.config.rateLimitPerSec, deps.config.rateLimitBurst);
 
   io.use((socket, next) => {
-    authenticateHandshake(socket, deps, connections, connectionsPerUser).then(() => next(), next);
+    gate.admit(tokenOf(socket)).then((admission) => {
+      Object.assign(socket.data, admission, { bucket: newBucket() });
+      next();
+    }, next);
   });
 
   io.on('connection', (socket) => {
-    const { user, tokenHash, roomIds } = socket.data;
+    const { user, tokenHash, roomIds, bucket } = socket.data;
     releaseHandshakeRequest(socket);
-    connections += 1;
-    connectionsPerUser.set(user.id, (connectionsPerUser.get(user.id) ?? 0) + 1);
     let transport = socket.conn.transport.name;
-    deps.metrics.connections.inc({ transport });
     socket.conn.once('upgrade', () => {
-      deps.metrics.connections.dec({ transport });
+      gate.transportChanged(transport, socket.conn.transport.name);
       transport = socket.conn.transport.name;
-      deps.metrics.connections.inc({ transport });
     });
     const connection: Connection = {
       user,
@@ -61,46 +69,14 @@ export function acceptConnections(io: ParleyServer, deps: RealtimeDeps): void {
       // The event map pairs each name with its payload; Socket.IO's emit cannot follow a generic name.
       emit: (event, payload) => (socket.emit as (e: string, p: unknown) => boolean)(event, payload),
     };
-    socket.once('disconnect', () => {
-      for (const lifecycle of deps.lifecycles) lifecycle.disconnected?.(connection);
-      connections -= 1;
-      const left = (connectionsPerUser.get(user.id) ?? 1) - 1;
-      if (left > 0) connectionsPerUser.set(user.id, left);
-      else connectionsPerUser.delete(user.id);
-      deps.metrics.connections.dec({ transport });
-    });
+    socket.once('disconnect', () => gate.closed(connection, transport));
     void socket.join([userChannel(user.id), sessionChannel(tokenHash), ...roomIds.map(roomChannel)]);
-    attachHandlers(socket, deps.handlers, {
-      log: deps.log,
-      metrics: deps.metrics,
-      maxEventBytes: deps.config.maxEventBytes,
-      inFlight: deps.inFlight,
-    });
-    for (const lifecycle of deps.lifecycles) lifecycle.connected?.(connection);
+    dispatchSocketIoEvents(socket, { user, socketId: socket.id, bucket }, dispatch);
+    gate.opened(connection, transport);
   });
-}
 
-async function authenticateHandshake(
-  socket: Socket,
-  deps: RealtimeDeps,
-  connections: number,
-  connectionsPerUser: Map<string, number>,
-): Promise<void> {
-  const fail = (code: string, message: string) => Object.assign(new Error(code), { data: { code, message } });
-  if (deps.inFlight.draining) throw fail('UNAVAILABLE', 'server is restarting; retry');
-  const token = tokenOf(socket);
-  const user = token ? await deps.authenticate(token) : undefined;
-  if (!token || !user) throw fail('UNAUTHORIZED', 'sign in first');
-  if (connections >= deps.config.maxConnections) throw fail('UNAVAILABLE', 'server is at its connection limit');
-  if ((connectionsPerUser.get(user.id) ?? 0) >= deps.config.maxConnectionsPerUser) {
-    throw fail('RATE_LIMITED', 'too many connections for this user');
-  }
-  const roomIds = await deps.roomIdsOf(user.id);
-  const data = socket.data as SocketData;
-  data.user = user;
-  data.tokenHash = hashToken(token);
-  data.bucket = createTokenBucket(deps.config.rateLimitPerSec, deps.config.rateLimitBurst);
-  data.roomIds = roomIds;
+  if (!deps.config.transports.includes('websocket')) return undefined;
+  return attachDirectWebSocket(httpServer, io, { config: deps.config, log: deps.log, gate, dispatch, newBucket });
 }
 
 function tokenOf(socket: Socket): string | undefined {

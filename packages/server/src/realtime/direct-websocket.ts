@@ -1,0 +1,335 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { SESSION_COOKIE, type ServerEventName, type ServerEventPayloads, type User } from '@parley/protocol';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { ConnectRefused, type ConnectionGate } from './connection-gate.js';
+import type { Connection } from './connection.js';
+import { roomChannel, sessionChannel, userChannel } from './fanout.js';
+import type { DispatchEvent, EventOrigin } from './handle.js';
+import type { TokenBucket } from './rate-limit.js';
+import type { ParleyServer, ParleySocket } from './socket-server.js';
+import { isOriginAllowed, readCookie } from './socket-server.js';
+import {
+  DISCONNECT,
+  PING,
+  decodeClientFrame,
+  encodeAck,
+  encodeConnectError,
+  encodeConnected,
+  encodeEvent,
+  encodeOpen,
+} from './socketio-wire.js';
+
+/**
+ * Parley's own endpoint for clients that open with a WebSocket (the SDK and the web app do):
+ * it speaks the same Engine.IO v4 / Socket.IO v5 packets as Socket.IO, so no client can tell,
+ * but an idle connection is a `ws` socket plus one small object, and a delivery is one write.
+ *
+ * Why (issue 6): a Socket.IO connection costs 2.3 × a bare `ws` socket's memory and each
+ * delivery passes engine.io's per-socket buffer, flush and drain events. Socket.IO stays for
+ * long-polling (and a polling session's upgrade) and as the adapter: each connection here is
+ * registered in the default namespace and its adapter, so room broadcasts, `socketsJoin` and
+ * `disconnectSockets` reach it on this instance and, through the Redis adapter, from any other.
+ */
+export interface DirectWebSocketEndpoint {
+  /** Closes every connection without a Socket.IO disconnect, so clients reconnect elsewhere. */
+  close(): Promise<void>;
+}
+
+interface EndpointDeps {
+  config: Config;
+  log: Logger;
+  gate: ConnectionGate;
+  dispatch: DispatchEvent;
+  newBucket(): TokenBucket;
+}
+
+/** What every connection of one endpoint shares; a connection keeps one reference to it. */
+interface Shared extends EndpointDeps {
+  io: ParleyServer;
+  sockets: Set<DirectSocket>;
+}
+
+type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Options for a text frame; one object for every send. */
+const TEXT = { binary: false } as const;
+/** Each broadcast's frame, built once for all of its recipients on this endpoint. */
+const broadcastFrames = new WeakMap<object, Buffer>();
+
+export function attachDirectWebSocket(
+  httpServer: HttpServer,
+  io: ParleyServer,
+  deps: EndpointDeps,
+): DirectWebSocketEndpoint {
+  const shared: Shared = { ...deps, io, sockets: new Set() };
+  const wss = new WebSocketServer({
+    noServer: true,
+    // The same cut-off as Socket.IO's maxHttpBufferSize: twice the event limit.
+    maxPayload: deps.config.maxEventBytes * 2,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+
+  // Socket.IO's upgrade listener still serves everything that is not a fresh WebSocket
+  // handshake: a long-polling session's upgrade, other Engine.IO versions, refusals.
+  const socketIoUpgrade = httpServer.listeners('upgrade') as UpgradeListener[];
+  httpServer.removeAllListeners('upgrade');
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (isFreshHandshake(req, io.path()) && isOriginAllowed(req, deps.config.allowedOrigins)) {
+      const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
+      wss.handleUpgrade(req, socket, head, (ws) => openSocket(shared, ws, cookieToken));
+      return;
+    }
+    for (const listener of socketIoUpgrade) listener.call(httpServer, req, socket, head);
+  });
+
+  // One timer for every connection: each sweep checks the pong to the previous ping, then pings.
+  const heartbeat = setInterval(() => {
+    for (const socket of shared.sockets) socket.heartbeat();
+  }, deps.config.pingIntervalMs).unref();
+
+  return {
+    async close() {
+      clearInterval(heartbeat);
+      const closing = [...shared.sockets].map((socket) => socket.closeForShutdown());
+      await Promise.all(closing);
+    },
+  };
+}
+
+function openSocket(shared: Shared, ws: WebSocket, cookieToken: string | undefined): void {
+  const socket = new DirectSocket(shared, ws, cookieToken);
+  shared.sockets.add(socket);
+  ws.on('message', (data: Buffer, isBinary: boolean) => socket.receive(data, isBinary));
+  ws.on('close', () => socket.release());
+  ws.on('error', (err) => shared.log.debug({ err }, 'websocket error'));
+  const { pingIntervalMs, pingTimeoutMs, maxEventBytes } = shared.config;
+  socket.send(
+    encodeOpen({
+      sid: newId(),
+      pingInterval: pingIntervalMs,
+      pingTimeout: pingTimeoutMs,
+      maxPayload: maxEventBytes * 2,
+    }),
+  );
+}
+
+/** The same shape as Socket.IO's ids: 20 URL-safe characters. */
+function newId(): string {
+  return randomBytes(15).toString('base64url');
+}
+
+function isFreshHandshake(req: IncomingMessage, path: string): boolean {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const { searchParams: query } = url;
+  return (
+    url.pathname === `${path}/` &&
+    query.get('EIO') === '4' &&
+    query.get('transport') === 'websocket' &&
+    !query.has('sid')
+  );
+}
+
+function tokenOfAuth(auth: unknown): string | undefined {
+  const token = (auth as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && token.length > 0 ? token : undefined;
+}
+
+/**
+ * One connection. Besides being Parley's {@link Connection} and an {@link EventOrigin}, it
+ * answers the few calls Socket.IO's adapter makes on a socket of the namespace: `client.
+ * writeToEngine` for broadcasts, `join`/`leave`, `disconnect`, `_onclose` (on `io.close()`).
+ */
+class DirectSocket implements Connection, EventOrigin {
+  readonly id = newId();
+  user!: User;
+  bucket!: TokenBucket;
+  private state: 'handshake' | 'admitting' | 'connected' | 'closed' = 'handshake';
+  private awaitingPong = false;
+  private sweepsWithoutConnect = 0;
+
+  constructor(
+    private readonly shared: Shared,
+    private readonly ws: WebSocket,
+    private cookieToken: string | undefined,
+  ) {}
+
+  get socketId(): string {
+    return this.id;
+  }
+
+  /** Socket.IO's adapter writes broadcasts to `socket.client`. */
+  get client(): this {
+    return this;
+  }
+
+  get data(): { user: User } {
+    return { user: this.user };
+  }
+
+  get rooms(): Set<string> {
+    return new Set(this.shared.io.of('/').adapter.socketRooms(this.id) ?? []);
+  }
+
+  send(text: string): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+  }
+
+  emit<E extends ServerEventName>(event: E, payload: ServerEventPayloads[E]): void {
+    this.send(encodeEvent(event, payload));
+  }
+
+  writeToEngine(encodedPackets: unknown[], options: object): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    const [packet] = encodedPackets;
+    if (encodedPackets.length !== 1 || typeof packet !== 'string') {
+      // Binary attachments are not part of Parley's protocol; nothing emits them.
+      this.shared.log.warn({ packets: encodedPackets.length }, 'broadcast with binary parts dropped');
+      return;
+    }
+    let frame = broadcastFrames.get(options);
+    if (!frame) {
+      frame = Buffer.from(`4${packet}`);
+      broadcastFrames.set(options, frame);
+    }
+    this.ws.send(frame, TEXT);
+  }
+
+  join(rooms: string | string[]): void {
+    void this.shared.io.of('/').adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  leave(room: string): void {
+    void this.shared.io.of('/').adapter.del(this.id, room);
+  }
+
+  /** Server-side disconnect (sign-out): the client is told, and does not reconnect. */
+  disconnect(): this {
+    if (this.state === 'connected') this.send(DISCONNECT);
+    this.ws.close();
+    this.release();
+    return this;
+  }
+
+  /** `io.close()` calls this on every socket of the namespace. */
+  _onclose(): void {
+    void this.closeForShutdown();
+  }
+
+  closeForShutdown(): Promise<void> {
+    this.release();
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      // A peer that does not answer the close frame is cut off after a second.
+      const cutOff = setTimeout(() => this.ws.terminate(), 1000).unref();
+      this.ws.once('close', () => {
+        clearTimeout(cutOff);
+        resolve();
+      });
+      this.ws.close(1001);
+    });
+  }
+
+  heartbeat(): void {
+    if (this.state !== 'connected' && this.state !== 'admitting') {
+      // Socket.IO closes a connection that joins no namespace within its connect timeout.
+      this.sweepsWithoutConnect += 1;
+      if (this.sweepsWithoutConnect >= 2) return this.fail('no Socket.IO connect');
+    }
+    if (this.awaitingPong) return this.fail('ping timeout');
+    this.awaitingPong = true;
+    this.send(PING);
+  }
+
+  receive(data: Buffer, isBinary: boolean): void {
+    if (isBinary) return this.fail('binary frame');
+    const packet = decodeClientFrame(data.toString());
+    switch (packet.kind) {
+      case 'pong':
+        this.awaitingPong = false;
+        return;
+      case 'ping':
+        return this.send(`3${packet.probe}`);
+      case 'close':
+        this.ws.close();
+        return this.release();
+      case 'connect':
+        if (packet.namespace !== '/') return this.send(encodeConnectError(packet.namespace, 'Invalid namespace'));
+        return void this.connect(packet.auth);
+      case 'disconnect':
+        if (packet.namespace !== '/') return;
+        this.ws.close();
+        return this.release();
+      case 'event':
+        if (packet.namespace !== '/' || this.state !== 'connected') return this.fail('event before connect');
+        return this.shared.dispatch(
+          this,
+          packet.event,
+          packet.payload,
+          packet.ackId === undefined ? undefined : this.ackSender(packet.ackId),
+          data.length,
+        );
+      case 'ack':
+        return; // Parley never asks a client for an acknowledgement.
+      case 'invalid':
+        return this.fail(packet.reason);
+    }
+  }
+
+  private ackSender(ackId: number) {
+    return (result: unknown) => this.send(encodeAck(ackId, result));
+  }
+
+  private async connect(auth: unknown): Promise<void> {
+    if (this.state !== 'handshake') return;
+    this.state = 'admitting';
+    const { gate, io } = this.shared;
+    try {
+      const admission = await gate.admit(tokenOfAuth(auth) ?? this.cookieToken);
+      if (this.state !== 'admitting') return; // closed while the session was checked
+      this.user = admission.user;
+      this.bucket = this.shared.newBucket();
+      this.cookieToken = undefined;
+      this.state = 'connected';
+      // Socket.IO's order: registered in the namespace, CONNECT answered, then the channels.
+      // The adapter only calls the handful of socket methods this class has (see above).
+      io.of('/').sockets.set(this.id, this as unknown as ParleySocket);
+      this.send(encodeConnected(this.id));
+      this.join([
+        userChannel(admission.user.id),
+        sessionChannel(admission.tokenHash),
+        ...admission.roomIds.map(roomChannel),
+      ]);
+      gate.opened(this, 'websocket');
+    } catch (error) {
+      if (this.state !== 'admitting') return;
+      this.state = 'handshake';
+      const refusal = error instanceof ConnectRefused ? error : new ConnectRefused('INTERNAL', 'handshake failed');
+      if (!(error instanceof ConnectRefused)) this.shared.log.error({ err: error }, 'handshake failed');
+      this.send(encodeConnectError('/', refusal.message, refusal.data));
+    }
+  }
+
+  private fail(reason: string): void {
+    this.shared.log.debug({ reason, socketId: this.id }, 'websocket closed: protocol');
+    this.ws.close(1002);
+    this.release();
+  }
+
+  /** Forgets the connection everywhere; safe to call more than once. */
+  release(): void {
+    const wasConnected = this.state === 'connected';
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.shared.sockets.delete(this);
+    if (!wasConnected) return;
+    const nsp = this.shared.io.of('/');
+    nsp.sockets.delete(this.id);
+    void nsp.adapter.delAll(this.id);
+    this.shared.gate.closed(this, 'websocket');
+  }
+}

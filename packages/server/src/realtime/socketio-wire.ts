@@ -1,0 +1,117 @@
+/**
+ * The text packets of Engine.IO v4 carrying Socket.IO v5, as PROTOCOL.md's transport defines
+ * them: what Parley's own WebSocket endpoint reads and writes. Binary attachments are not part
+ * of Parley's protocol (every payload is JSON), so they are refused, not decoded.
+ *
+ * Engine.IO: `0` open, `1` close, `2` ping, `3` pong, `4` message (a Socket.IO packet follows).
+ * Socket.IO: `0` connect, `1` disconnect, `2` event, `3` ack, `4` connect error, then an optional
+ * `/namespace,`, an optional ack id, and JSON.
+ */
+
+export type InboundPacket =
+  | { kind: 'pong' }
+  | { kind: 'ping'; probe: string }
+  | { kind: 'close' }
+  | { kind: 'connect'; namespace: string; auth: unknown }
+  | { kind: 'disconnect'; namespace: string }
+  | { kind: 'event'; namespace: string; ackId: number | undefined; event: string; payload: unknown }
+  | { kind: 'ack' }
+  | { kind: 'invalid'; reason: string };
+
+const invalid = (reason: string): InboundPacket => ({ kind: 'invalid', reason });
+
+/** Decodes one text frame from a client. Anything Socket.IO's own parser would refuse is `invalid`. */
+export function decodeClientFrame(text: string): InboundPacket {
+  switch (text.charCodeAt(0)) {
+    case 0x33: // '3'
+      return { kind: 'pong' };
+    case 0x32: // '2'
+      return { kind: 'ping', probe: text.slice(1) };
+    case 0x31: // '1'
+      return { kind: 'close' };
+    case 0x34: // '4'
+      return decodeSocketIo(text);
+    default:
+      return invalid('unknown Engine.IO packet type');
+  }
+}
+
+function decodeSocketIo(text: string): InboundPacket {
+  const type = text.charCodeAt(1);
+  let at = 2;
+  let namespace = '/';
+  if (text.charCodeAt(at) === 0x2f /* '/' */) {
+    const comma = text.indexOf(',', at);
+    namespace = comma === -1 ? text.slice(at) : text.slice(at, comma);
+    at = comma === -1 ? text.length : comma + 1;
+  }
+  let ackId: number | undefined;
+  while (at < text.length) {
+    const digit = text.charCodeAt(at) - 0x30;
+    if (digit < 0 || digit > 9) break;
+    ackId = (ackId ?? 0) * 10 + digit;
+    at += 1;
+  }
+  if (ackId !== undefined && !Number.isSafeInteger(ackId)) return invalid('ack id out of range');
+  const json = text.slice(at);
+  let data: unknown;
+  if (json.length > 0) {
+    try {
+      data = JSON.parse(json);
+    } catch {
+      return invalid('payload is not JSON');
+    }
+  }
+  switch (type) {
+    case 0x30: // connect
+      if (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) {
+        return invalid('connect auth must be an object');
+      }
+      return { kind: 'connect', namespace, auth: data };
+    case 0x31:
+      return { kind: 'disconnect', namespace };
+    case 0x32: {
+      if (!Array.isArray(data) || (typeof data[0] !== 'string' && typeof data[0] !== 'number')) {
+        return invalid('an event is an array starting with its name');
+      }
+      const [event, payload] = data as [string | number, unknown];
+      return { kind: 'event', namespace, ackId, event: String(event), payload };
+    }
+    case 0x33:
+      return { kind: 'ack' };
+    default:
+      return invalid('unsupported Socket.IO packet type');
+  }
+}
+
+/** Engine.IO's open packet; `upgrades` is empty because the connection is already a WebSocket. */
+export function encodeOpen(options: {
+  sid: string;
+  pingInterval: number;
+  pingTimeout: number;
+  maxPayload: number;
+}): string {
+  const { sid, pingInterval, pingTimeout, maxPayload } = options;
+  return `0${JSON.stringify({ sid, upgrades: [], pingInterval, pingTimeout, maxPayload })}`;
+}
+
+export const PING = '2';
+export const DISCONNECT = '41';
+
+export function encodeConnected(socketId: string): string {
+  return `40${JSON.stringify({ sid: socketId })}`;
+}
+
+/** Socket.IO's connect error: `message` is the error code, `data` the protocol's error body. */
+export function encodeConnectError(namespace: string, message: string, data?: unknown): string {
+  const prefix = namespace === '/' ? '44' : `44${namespace},`;
+  return prefix + JSON.stringify(data === undefined ? { message } : { message, data });
+}
+
+export function encodeEvent(event: string, payload: unknown): string {
+  return `42${JSON.stringify([event, payload])}`;
+}
+
+export function encodeAck(ackId: number, result: unknown): string {
+  return `43${ackId}${JSON.stringify([result])}`;
+}
