@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
-import WebSocket from 'ws';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import WebSocket, { WebSocketServer } from 'ws';
 import type { Message } from '@parley/protocol';
 import {
   connectUser,
@@ -10,6 +13,7 @@ import {
   uniqueName,
   type TestServer,
 } from '../test-support/index.js';
+import { textFrame } from './direct-websocket.js';
 
 /** A raw client of Parley's WebSocket endpoint, speaking Engine.IO/Socket.IO text packets by hand. */
 class RawClient {
@@ -42,6 +46,35 @@ class RawClient {
     return this.frame('40');
   }
 }
+
+describe('a broadcast frame', () => {
+  it('is a text frame a ws client reads, for short, 16-bit and 64-bit lengths', async () => {
+    // The production path: the upgraded TCP socket, written to directly.
+    const wss = new WebSocketServer({ noServer: true });
+    const wires: Duplex[] = [];
+    const http = createServer();
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      wss.handleUpgrade(req, socket, head, () => wires.push(socket)),
+    );
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const client = new WebSocket(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`);
+    const received: string[] = [];
+    client.on('message', (data: Buffer, isBinary: boolean) => received.push(`${isBinary}:${data.toString()}`));
+    try {
+      await new Promise((resolve) => client.once('open', resolve));
+      const wire = await eventually(() => wires[0]);
+      const payloads = [0, 125, 126, 65_535, 65_536, 200_000].map(
+        (length) => 'é'.repeat(Math.floor(length / 2)) + 'x'.repeat(length % 2),
+      );
+      for (const payload of payloads) wire.write(textFrame(Buffer.from(payload)));
+      await eventually(() => (received.length === payloads.length ? true : undefined));
+      expect(received).toEqual(payloads.map((payload) => `false:${payload}`));
+    } finally {
+      client.terminate();
+      await new Promise((resolve) => http.close(resolve));
+    }
+  });
+});
 
 describe("Parley's own WebSocket endpoint", () => {
   let server: TestServer;

@@ -55,9 +55,7 @@ interface Shared extends EndpointDeps {
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
-/** Options for a text frame; one object for every send. */
-const TEXT = { binary: false } as const;
-/** Each broadcast's frame, built once for all of its recipients on this endpoint. */
+/** Each broadcast's WebSocket frame, built once for all of its recipients on this endpoint. */
 const broadcastFrames = new WeakMap<object, Buffer>();
 
 export function attachDirectWebSocket(
@@ -81,7 +79,7 @@ export function attachDirectWebSocket(
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (isFreshHandshake(req, io.path()) && isOriginAllowed(req, deps.config.allowedOrigins)) {
       const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
-      wss.handleUpgrade(req, socket, head, (ws) => openSocket(shared, ws, cookieToken));
+      wss.handleUpgrade(req, socket, head, (ws) => openSocket(shared, ws, socket, cookieToken));
       return;
     }
     for (const listener of socketIoUpgrade) listener.call(httpServer, req, socket, head);
@@ -101,8 +99,8 @@ export function attachDirectWebSocket(
   };
 }
 
-function openSocket(shared: Shared, ws: WebSocket, cookieToken: string | undefined): void {
-  const socket = new DirectSocket(shared, ws, cookieToken);
+function openSocket(shared: Shared, ws: WebSocket, wire: Duplex, cookieToken: string | undefined): void {
+  const socket = new DirectSocket(shared, ws, wire, cookieToken);
   shared.sockets.add(socket);
   ws.on('message', (data: Buffer, isBinary: boolean) => socket.receive(data, isBinary));
   ws.on('close', () => socket.release());
@@ -116,6 +114,25 @@ function openSocket(shared: Shared, ws: WebSocket, cookieToken: string | undefin
       maxPayload: maxEventBytes * 2,
     }),
   );
+}
+
+/** A complete server-to-client text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked). */
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81;
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  payload.copy(frame, headerLength);
+  return frame;
 }
 
 /** The same shape as Socket.IO's ids: 20 URL-safe characters. */
@@ -155,6 +172,8 @@ class DirectSocket implements Connection, EventOrigin {
   constructor(
     private readonly shared: Shared,
     private readonly ws: WebSocket,
+    /** The TCP socket under `ws`: a broadcast writes its ready-made frame here, one write per recipient. */
+    private readonly wire: Duplex,
     private cookieToken: string | undefined,
   ) {}
 
@@ -193,10 +212,11 @@ class DirectSocket implements Connection, EventOrigin {
     }
     let frame = broadcastFrames.get(options);
     if (!frame) {
-      frame = Buffer.from(`4${packet}`);
+      frame = textFrame(Buffer.from(`4${packet}`));
       broadcastFrames.set(options, frame);
     }
-    this.ws.send(frame, TEXT);
+    // In order with ws's own sends: without compression ws writes each frame at once, never queues.
+    this.wire.write(frame);
   }
 
   join(rooms: string | string[]): void {
