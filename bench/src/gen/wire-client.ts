@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
 import { countFrame, type Counters } from './counters.js';
+import { openRawWebSocket, type RawWebSocket } from './raw-websocket.js';
 
 /**
  * Lightweight load clients. Thousands of socket.io-client instances would make the one-core load
- * generator the bottleneck, so receivers speak the wire protocol directly: Engine.IO v4 +
- * Socket.IO v5 for Parley, plain text frames for the relays. Both kinds only count bytes-level
+ * generator the bottleneck, so receivers speak the wire protocol directly over a bare TCP
+ * WebSocket (raw-websocket.ts): Engine.IO v4 + Socket.IO v5 for Parley, plain text frames for
+ * the relays. Both kinds only count bytes-level
  * markers (and probes parse timestamps), so Parley and the relays cost the generator the same.
  */
 export interface LoadClient {
@@ -84,79 +85,81 @@ export class SocketIoSession {
   }
 }
 
-function openWs(url: string): WebSocket {
-  // The servers under test never compress; offering it would only cost a header. UTF-8 checks
-  // on every received byte would spend the generator's core on work that measures nothing.
-  return new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
-}
-
 /** A Parley client on the WebSocket transport. */
-export function connectParleyWs(
+export async function connectParleyWs(
   baseUrl: string,
   token: string,
   roomId: string,
   options: ClientOptions,
 ): Promise<LoadClient> {
-  const ws = openWs(`${baseUrl.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`);
-  const session = new SocketIoSession(token, options, (packet) => ws.send(packet));
+  let socket: RawWebSocket | undefined;
+  let closed = (): void => undefined;
+  const session = new SocketIoSession(token, options, (packet) => socket?.send(packet));
   const connected = session.waitConnected();
-  ws.on('message', (data: Buffer) => session.handle(data));
-  return new Promise((resolve, reject) => {
-    ws.on('error', (error) => {
-      options.counters.errors += 1;
-      reject(error);
-    });
-    ws.once('close', () => reject(new Error('closed during the handshake')));
-    connected.then(() => {
-      ws.removeAllListeners('close');
-      resolve({ send: (body) => session.send(roomId, body), close: () => ws.terminate() });
-    }, reject);
+  const ws = await openRawWebSocket(`${baseUrl.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+    onFrame(payload, from) {
+      socket = from;
+      session.handle(payload);
+    },
+    onClose: () => closed(),
+  }).catch((error: unknown) => {
+    options.counters.errors += 1;
+    throw error;
   });
+  try {
+    await Promise.race([
+      connected,
+      new Promise((_, reject) => (closed = () => reject(new Error('closed during the handshake')))),
+    ]);
+  } catch (error) {
+    ws.close();
+    throw error;
+  } finally {
+    closed = () => undefined;
+  }
+  return { send: (body) => session.send(roomId, body), close: () => ws.close() };
 }
 
 /** A relay client: joins its room through the URL and sends pre-shaped Parley-like messages. */
-export function connectRelay(baseUrl: string, room: number, options: ClientOptions): Promise<LoadClient> {
-  const ws = openWs(`${baseUrl.replace(/^http/, 'ws')}/?room=${room}`);
+export async function connectRelay(baseUrl: string, room: number, options: ClientOptions): Promise<LoadClient> {
   const pending = new Map<string, () => void>();
   const senderId = randomUUID();
   let seq = 0;
-  ws.on('message', (data: Buffer) => {
-    if (options.counts) countFrame(options.counters, data, options.probe);
-    // The echo of our own message is the relay's "ack": it went out to the whole room.
-    for (const [id, resolve] of pending) {
-      if (data.includes(id)) {
-        pending.delete(id);
-        resolve();
+  const ws = await openRawWebSocket(`${baseUrl.replace(/^http/, 'ws')}/?room=${room}`, {
+    onFrame(data) {
+      if (options.counts) countFrame(options.counters, data, options.probe);
+      // The echo of our own message is the relay's "ack": it went out to the whole room.
+      for (const [id, resolve] of pending) {
+        if (data.includes(id)) {
+          pending.delete(id);
+          resolve();
+        }
       }
-    }
+    },
+    onClose: () => undefined,
+  }).catch((error: unknown) => {
+    options.counters.errors += 1;
+    throw error;
   });
-  return new Promise((resolve, reject) => {
-    ws.on('error', (error) => {
-      options.counters.errors += 1;
-      reject(error);
-    });
-    ws.once('open', () =>
-      resolve({
-        send(body) {
-          const clientMsgId = randomUUID();
-          seq += 1;
-          // The same fields a Parley Message has, so that frames weigh about the same.
-          const message = JSON.stringify({
-            id: randomUUID(),
-            roomId: String(room),
-            seq,
-            clientMsgId,
-            sender: { id: senderId, username: 'bench-sender' },
-            body,
-            sentAt: new Date().toISOString(),
-          });
-          return new Promise<void>((done) => {
-            pending.set(clientMsgId, done);
-            ws.send(message);
-          });
-        },
-        close: () => ws.terminate(),
-      }),
-    );
-  });
+  return {
+    send(body) {
+      const clientMsgId = randomUUID();
+      seq += 1;
+      // The same fields a Parley Message has, so that frames weigh about the same.
+      const message = JSON.stringify({
+        id: randomUUID(),
+        roomId: String(room),
+        seq,
+        clientMsgId,
+        sender: { id: senderId, username: 'bench-sender' },
+        body,
+        sentAt: new Date().toISOString(),
+      });
+      return new Promise<void>((done) => {
+        pending.set(clientMsgId, done);
+        ws.send(message);
+      });
+    },
+    close: () => ws.close(),
+  };
 }
