@@ -66,7 +66,7 @@ describe('a broadcast frame', () => {
       const payloads = [0, 125, 126, 65_535, 65_536, 200_000].map(
         (length) => 'é'.repeat(Math.floor(length / 2)) + 'x'.repeat(length % 2),
       );
-      for (const payload of payloads) wire.write(textFrame(Buffer.from(payload)));
+      for (const payload of payloads) wire.write(textFrame(payload));
       await eventually(() => (received.length === payloads.length ? true : undefined));
       expect(received).toEqual(payloads.map((payload) => `false:${payload}`));
     } finally {

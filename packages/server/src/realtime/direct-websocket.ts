@@ -116,9 +116,9 @@ function openSocket(shared: Shared, ws: WebSocket, wire: Duplex, cookieToken: st
   );
 }
 
-/** A complete server-to-client text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked). */
-export function textFrame(payload: Buffer): Buffer {
-  const length = payload.length;
+/** A complete server-to-client text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked), in one buffer. */
+export function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
   frame[0] = 0x81;
@@ -131,7 +131,7 @@ export function textFrame(payload: Buffer): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  payload.copy(frame, headerLength);
+  frame.write(text, headerLength, 'utf8');
   return frame;
 }
 
@@ -172,7 +172,7 @@ class DirectSocket implements Connection, EventOrigin {
   constructor(
     private readonly shared: Shared,
     private readonly ws: WebSocket,
-    /** The TCP socket under `ws`: a broadcast writes its ready-made frame here, one write per recipient. */
+    /** The TCP socket under `ws`: every frame Parley sends is written here, one write each. */
     private readonly wire: Duplex,
     private cookieToken: string | undefined,
   ) {}
@@ -194,8 +194,13 @@ class DirectSocket implements Connection, EventOrigin {
     return new Set(this.shared.io.of('/').adapter.socketRooms(this.id) ?? []);
   }
 
+  /**
+   * Every frame Parley sends leaves as one buffer in one write, straight to the TCP socket (ws's
+   * own send would cork, write a header and a payload, and uncork). ws still reads, and sends the
+   * close frame; without compression it never queues frames, so order holds.
+   */
   send(text: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+    if (this.ws.readyState === WebSocket.OPEN) this.wire.write(textFrame(text));
   }
 
   emit<E extends ServerEventName>(event: E, payload: ServerEventPayloads[E]): void {
@@ -212,10 +217,9 @@ class DirectSocket implements Connection, EventOrigin {
     }
     let frame = broadcastFrames.get(options);
     if (!frame) {
-      frame = textFrame(Buffer.from(`4${packet}`));
+      frame = textFrame(`4${packet}`);
       broadcastFrames.set(options, frame);
     }
-    // In order with ws's own sends: without compression ws writes each frame at once, never queues.
     this.wire.write(frame);
   }
 
