@@ -87,7 +87,10 @@ export function attachDirectWebSocket(
   // handshake: a long-polling session's upgrade, other Engine.IO versions, refusals.
   const socketIoUpgrade = httpServer.listeners('upgrade') as UpgradeListener[];
   httpServer.removeAllListeners('upgrade');
+  let closed = false;
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Shutting down: a connection opened now would only hold the server's close open.
+    if (closed) return void socket.destroy();
     if (isFreshHandshake(req, io.path()) && isOriginAllowed(req, deps.config.allowedOrigins)) {
       const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
       wss.handleUpgrade(req, socket, head, (ws) => openSocket(shared, ws, socket, cookieToken));
@@ -105,6 +108,7 @@ export function attachDirectWebSocket(
 
   return {
     async close() {
+      closed = true;
       clearInterval(heartbeat);
       const closing = slots.flatMap((slot) => [...slot]).map((socket) => socket.closeForShutdown());
       await Promise.all(closing);
