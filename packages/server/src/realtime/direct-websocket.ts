@@ -11,7 +11,7 @@ import { roomChannel, sessionChannel, userChannel } from './fanout.js';
 import type { DispatchEvent, EventOrigin } from './handle.js';
 import type { TokenBucket } from './rate-limit.js';
 import type { ParleyServer, ParleySocket } from './socket-server.js';
-import { isOriginAllowed, readCookie } from './socket-server.js';
+import { isOriginAllowed, readCookie, tokenOfAuth } from './handshake.js';
 import {
   DISCONNECT,
   PING,
@@ -168,11 +168,6 @@ function isFreshHandshake(req: IncomingMessage, path: string): boolean {
   );
 }
 
-function tokenOfAuth(auth: unknown): string | undefined {
-  const token = (auth as { token?: unknown } | undefined)?.token;
-  return typeof token === 'string' && token.length > 0 ? token : undefined;
-}
-
 /**
  * One connection. Besides being Parley's {@link Connection} and an {@link EventOrigin}, it
  * answers the few calls Socket.IO's adapter makes on a socket of the namespace: `client.
@@ -206,14 +201,6 @@ class DirectSocket implements Connection, EventOrigin {
   /** Socket.IO's adapter writes broadcasts to `socket.client`. */
   get client(): this {
     return this;
-  }
-
-  get data(): { user: User } {
-    return { user: this.user };
-  }
-
-  get rooms(): Set<string> {
-    return new Set(this.shared.io.of('/').adapter.socketRooms(this.id) ?? []);
   }
 
   /**

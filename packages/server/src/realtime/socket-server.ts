@@ -1,4 +1,4 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import { Server, type Socket } from 'socket.io';
 import type { Config } from '../config.js';
@@ -7,6 +7,7 @@ import type { Connection } from './connection.js';
 import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-websocket.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
 import { createEventDispatcher, dispatchSocketIoEvents, type Handlers, type SocketData } from './handle.js';
+import { isOriginAllowed, readCookie, tokenOfAuth } from './handshake.js';
 import { createTokenBucket } from './rate-limit.js';
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -80,30 +81,7 @@ export function acceptConnections(
 }
 
 function tokenOf(socket: Socket): string | undefined {
-  const auth = socket.handshake.auth as { token?: unknown } | undefined;
-  if (typeof auth?.token === 'string' && auth.token.length > 0) return auth.token;
-  return readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
-}
-
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
-
-/** Browsers send Origin: it must be this server's own or one of ALLOWED_ORIGINS. */
-export function isOriginAllowed(req: IncomingMessage, allowedOrigins: string[]): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  if (allowedOrigins.includes(origin)) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
+  return tokenOfAuth(socket.handshake.auth) ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
 }
 
 /**
