@@ -10,7 +10,7 @@ import type { Connection } from './connection.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
 import type { DispatchEvent, EventOrigin } from './handle.js';
 import type { TokenBucket } from './rate-limit.js';
-import type { ParleyServer, ParleySocket } from './socket-server.js';
+import type { ParleyNamespace, ParleyServer, ParleySocket } from './socket-server.js';
 import { isOriginAllowed, readCookie, tokenOfAuth } from './handshake.js';
 import {
   DISCONNECT,
@@ -49,7 +49,8 @@ interface EndpointDeps {
 
 /** What every connection of one endpoint shares; a connection keeps one reference to it. */
 interface Shared extends EndpointDeps {
-  io: ParleyServer;
+  /** Socket.IO's default namespace: its `sockets` map and (current) adapter take each connection. */
+  nsp: ParleyNamespace;
   /** Every open connection, spread over heartbeat slots (see {@link HEARTBEAT_SLOTS}). */
   slots: Set<DirectSocket>[];
   nextSlot: number;
@@ -74,7 +75,7 @@ export function attachDirectWebSocket(
   deps: EndpointDeps,
 ): DirectWebSocketEndpoint {
   const slots = Array.from({ length: HEARTBEAT_SLOTS }, () => new Set<DirectSocket>());
-  const shared: Shared = { ...deps, io, slots, nextSlot: 0 };
+  const shared: Shared = { ...deps, nsp: io.of('/'), slots, nextSlot: 0 };
   const wss = new WebSocketServer({
     noServer: true,
     // The same cut-off as Socket.IO's maxHttpBufferSize: twice the event limit.
@@ -233,18 +234,17 @@ class DirectSocket implements Connection, EventOrigin {
   }
 
   join(rooms: string | string[]): void {
-    void this.shared.io.of('/').adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+    void this.shared.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
   leave(room: string): void {
-    void this.shared.io.of('/').adapter.del(this.id, room);
+    void this.shared.nsp.adapter.del(this.id, room);
   }
 
   /** Server-side disconnect (sign-out): the client is told, and does not reconnect. */
   disconnect(): this {
     if (this.state === 'connected') this.send(DISCONNECT);
-    this.ws.close();
-    this.release();
+    this.end();
     return this;
   }
 
@@ -288,15 +288,13 @@ class DirectSocket implements Connection, EventOrigin {
       case 'ping':
         return this.send(`3${packet.probe}`);
       case 'close':
-        this.ws.close();
-        return this.release();
+        return this.end();
       case 'connect':
         if (packet.namespace !== '/') return this.send(encodeConnectError(packet.namespace, 'Invalid namespace'));
         return void this.connect(packet.auth);
       case 'disconnect':
         if (packet.namespace !== '/') return;
-        this.ws.close();
-        return this.release();
+        return this.end();
       case 'event':
         if (packet.namespace !== '/' || this.state !== 'connected') return this.fail('event before connect');
         return this.shared.dispatch(
@@ -320,7 +318,7 @@ class DirectSocket implements Connection, EventOrigin {
   private async connect(auth: unknown): Promise<void> {
     if (this.state !== 'handshake') return;
     this.state = 'admitting';
-    const { gate, io } = this.shared;
+    const { gate, nsp } = this.shared;
     try {
       const admission = await gate.admit(tokenOfAuth(auth) ?? this.cookieToken);
       if (this.state !== 'admitting') return; // closed while the session was checked
@@ -330,7 +328,7 @@ class DirectSocket implements Connection, EventOrigin {
       this.state = 'connected';
       // Socket.IO's order: registered in the namespace, CONNECT answered, then the channels.
       // The adapter only calls the handful of socket methods this class has (see above).
-      io.of('/').sockets.set(this.id, this as unknown as ParleySocket);
+      nsp.sockets.set(this.id, this as unknown as ParleySocket);
       this.send(encodeConnected(this.id));
       this.join([
         userChannel(admission.user.id),
@@ -349,7 +347,12 @@ class DirectSocket implements Connection, EventOrigin {
 
   private fail(reason: string): void {
     this.shared.log.debug({ reason, socketId: this.id }, 'websocket closed: protocol');
-    this.ws.close(1002);
+    this.end(1002);
+  }
+
+  /** Closes the WebSocket and forgets the connection at once (its close event comes later). */
+  private end(code?: number): void {
+    this.ws.close(code);
     this.release();
   }
 
@@ -360,7 +363,7 @@ class DirectSocket implements Connection, EventOrigin {
     this.state = 'closed';
     this.shared.slots[this.slot]?.delete(this);
     if (!wasConnected) return;
-    const nsp = this.shared.io.of('/');
+    const { nsp } = this.shared;
     nsp.sockets.delete(this.id);
     void nsp.adapter.delAll(this.id);
     this.shared.gate.closed(this, 'websocket');

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
-import { Server, type Socket } from 'socket.io';
+import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Config } from '../config.js';
 import { createConnectionGate, type ConnectionGateDeps } from './connection-gate.js';
 import type { Connection } from './connection.js';
@@ -12,6 +12,7 @@ import { createTokenBucket } from './rate-limit.js';
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ParleyNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export interface RealtimeDeps extends ConnectionGateDeps {
   handlers: Handlers;
