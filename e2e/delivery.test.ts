@@ -126,7 +126,7 @@ describe('delivery you can trust', () => {
     for (let i = 1; i <= 5; i += 1) expectOk(await carol.client.sendMessage(room.id, `c${i}`));
     await until(async () => (await messageTexts(bobPage)).includes('c5'), 'Bob, online, sees them live');
     await sendViaUi(alicePage, 'a2');
-    await alicePage.locator('[data-status=pending]').getByText('a2').waitFor();
+    await alicePage.locator('[data-status=pending]').getByText('a2', { exact: true }).waitFor();
     await screenshot(alicePage, 'connection-lost');
     expect(await messageTexts(alicePage)).toEqual(['a1', 'b1', 'a2']);
     await alicePage.context().setOffline(false);
