@@ -22,7 +22,7 @@ import { openOutbox } from './dms/open-outbox.js';
 import { createMessageWriter } from './messages/message-writer.js';
 import { createMessagesService } from './messages/messages.service.js';
 import { messagesHandlers } from './messages/messages.handlers.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { openPresenceTracker } from './presence/open-tracker.js';
 import { createPresenceService } from './presence/presence.service.js';
 import { sessionChannel } from './realtime/fanout.js';
@@ -36,6 +36,7 @@ import { roomsHandlers } from './rooms/rooms.handlers.js';
 export interface App {
   http: FastifyInstance;
   io: ParleyServer;
+  metrics: Metrics;
   listen(): Promise<string>;
   /** Graceful: refuse new work, finish in-flight acks, disconnect, close the database. */
   close(): Promise<void>;
@@ -182,6 +183,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
   return {
     http,
     io,
+    metrics,
     async listen() {
       return http.listen({ port: config.port, host: config.host });
     },

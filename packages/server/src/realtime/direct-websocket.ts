@@ -5,13 +5,14 @@ import { SESSION_COOKIE, type ServerEventName, type ServerEventPayloads, type Us
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { ConnectRefused, type ConnectionGate } from './connection-gate.js';
 import type { Connection } from './connection.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
 import type { DispatchEvent, EventOrigin } from './handle.js';
 import type { TokenBucket } from './rate-limit.js';
 import type { ParleyNamespace, ParleyServer, ParleySocket } from './socket-server.js';
-import { isOriginAllowed, readCookie, tokenOfAuth } from './handshake.js';
+import { isOriginAllowed, parseRequestTarget, readCookie, tokenOfAuth } from './handshake.js';
 import {
   DISCONNECT,
   PING,
@@ -42,6 +43,7 @@ export interface DirectWebSocketEndpoint {
 interface EndpointDeps {
   config: Config;
   log: Logger;
+  metrics: Metrics;
   gate: ConnectionGate;
   dispatch: DispatchEvent;
   newBucket(): TokenBucket;
@@ -92,12 +94,20 @@ export function attachDirectWebSocket(
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Shutting down: a connection opened now would only hold the server's close open.
     if (closed) return void socket.destroy();
-    if (isFreshHandshake(req, io.path()) && isOriginAllowed(req, deps.config.allowedOrigins)) {
-      const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
-      wss.handleUpgrade(req, socket, head, (ws) => openSocket(shared, ws, socket, cookieToken));
-      return;
+    // Whatever an upgrade request carries, it costs at most its own connection (issue 10).
+    try {
+      const target = parseRequestTarget(req.url);
+      if (!target) return refuseUpgrade(socket, deps, 'request target is not a URL');
+      if (isFreshHandshake(target, io.path()) && isOriginAllowed(req, deps.config.allowedOrigins)) {
+        const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
+        wss.handleUpgrade(req, socket, head, (ws) => openSocket(shared, ws, socket, cookieToken));
+        return;
+      }
+      for (const listener of socketIoUpgrade) listener.call(httpServer, req, socket, head);
+    } catch (err) {
+      deps.log.warn({ err }, 'websocket upgrade failed');
+      if (!socket.destroyed) socket.destroy();
     }
-    for (const listener of socketIoUpgrade) listener.call(httpServer, req, socket, head);
   });
 
   // Each connection's turn comes once per interval: it checks the pong to the previous ping, then pings.
@@ -158,8 +168,7 @@ function newId(): string {
   return randomBytes(15).toString('base64url');
 }
 
-function isFreshHandshake(req: IncomingMessage, path: string): boolean {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+function isFreshHandshake(url: URL, path: string): boolean {
   const { searchParams: query } = url;
   return (
     url.pathname === `${path}/` &&
@@ -167,6 +176,13 @@ function isFreshHandshake(req: IncomingMessage, path: string): boolean {
     query.get('transport') === 'websocket' &&
     !query.has('sid')
   );
+}
+
+/** Answers an upgrade that cannot be read with 400, as Node's HTTP server answers a malformed request. */
+function refuseUpgrade(socket: Duplex, deps: EndpointDeps, reason: string): void {
+  deps.metrics.connectionsCut.labels('websocket', 'bad request').inc();
+  deps.log.warn({ reason }, 'websocket upgrade refused');
+  socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
 }
 
 /**

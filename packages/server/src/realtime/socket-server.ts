@@ -2,7 +2,14 @@ import type { Server as HttpServer } from 'node:http';
 import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Config } from '../config.js';
-import { createConnectionGate, type ConnectionGateDeps } from './connection-gate.js';
+import type { Logger } from '../log.js';
+import {
+  ConnectRefused,
+  createConnectionGate,
+  type Admission,
+  type ConnectionGate,
+  type ConnectionGateDeps,
+} from './connection-gate.js';
 import type { Connection } from './connection.js';
 import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-websocket.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
@@ -50,11 +57,16 @@ export function acceptConnections(
   });
   const newBucket = () => createTokenBucket(deps.config.rateLimitPerSec, deps.config.rateLimitBurst);
 
+  // Socket.IO runs middleware inside its own async code: a throw here would be an unhandled
+  // rejection (issue 10). Every failure becomes a refusal of this one handshake instead.
   io.use((socket, next) => {
-    gate.admit(tokenOf(socket)).then((admission) => {
-      Object.assign(socket.data, admission, { bucket: newBucket() });
-      next();
-    }, next);
+    admitHandshake(gate, socket).then(
+      (admission) => {
+        Object.assign(socket.data, admission, { bucket: newBucket() });
+        next();
+      },
+      (error: unknown) => next(asRefusal(error, deps.log)),
+    );
   });
 
   io.on('connection', (socket) => {
@@ -78,11 +90,27 @@ export function acceptConnections(
   });
 
   if (!deps.config.transports.includes('websocket')) return undefined;
-  return attachDirectWebSocket(httpServer, io, { config: deps.config, log: deps.log, gate, dispatch, newBucket });
+  return attachDirectWebSocket(httpServer, io, {
+    config: deps.config,
+    log: deps.log,
+    metrics: deps.metrics,
+    gate,
+    dispatch,
+    newBucket,
+  });
 }
 
-function tokenOf(socket: Socket): string | undefined {
-  return tokenOfAuth(socket.handshake.auth) ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
+/** Reads the token and admits it; anything that throws on the way rejects the promise. */
+async function admitHandshake(gate: ConnectionGate, socket: Socket): Promise<Admission> {
+  await Promise.resolve();
+  const token = tokenOfAuth(socket.handshake.auth) ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
+  return gate.admit(token);
+}
+
+function asRefusal(error: unknown, log: Logger): ConnectRefused {
+  if (error instanceof ConnectRefused) return error;
+  log.error({ err: error }, 'handshake failed');
+  return new ConnectRefused('INTERNAL', 'handshake failed');
 }
 
 /**
