@@ -38,6 +38,9 @@ const ConfigSchema = z.object({
   MAX_CONNECTIONS_PER_USER: int(20, 1),
   PING_INTERVAL_MS: int(25_000, 50),
   PING_TIMEOUT_MS: int(20_000, 50),
+  CONNECT_TIMEOUT_MS: int(45_000, 50),
+  MAX_BACKLOG_BYTES: int(8 * 1024 * 1024, 64 * 1024),
+  WEBSOCKET_SERVER: z.enum(['parley', 'socketio']).default('parley'),
   DM_QUEUE_MAX: int(100, 1),
   ICE_SERVERS: z
     .string()
@@ -91,6 +94,12 @@ export interface Config {
   pingIntervalMs: number;
   /** How long a client waits past the ping interval before it gives the connection up. */
   pingTimeoutMs: number;
+  /** A connection that has joined no Socket.IO namespace this long after it opened is closed (Socket.IO's connectTimeout). */
+  connectTimeoutMs: number;
+  /** Bytes that may wait unsent for one realtime connection; past it the connection is closed. */
+  maxConnectionBacklogBytes: number;
+  /** Who serves clients that open with a WebSocket: Parley's own endpoint, or stock Socket.IO. */
+  websocketServer: 'parley' | 'socketio';
   /** Private messages that may wait for one recipient. */
   dmQueueMax: number;
   /** STUN/TURN servers for calls, as RTCIceServer objects. */
@@ -137,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
     pingIntervalMs: c.PING_INTERVAL_MS,
     pingTimeoutMs: c.PING_TIMEOUT_MS,
+    connectTimeoutMs: c.CONNECT_TIMEOUT_MS,
+    maxConnectionBacklogBytes: c.MAX_BACKLOG_BYTES,
+    websocketServer: c.WEBSOCKET_SERVER,
     dmQueueMax: c.DM_QUEUE_MAX,
     iceServers: c.ICE_SERVERS,
     turnSecret: c.TURN_SECRET,

@@ -13,9 +13,11 @@ import {
 import type { Connection } from './connection.js';
 import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-websocket.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
+import { capEngineBacklogs } from './engine-backlog.js';
 import { createEventDispatcher, dispatchSocketIoEvents, type Handlers, type SocketData } from './handle.js';
 import { isOriginAllowed, readCookie, tokenOfAuth } from './handshake.js';
 import { createTokenBucket } from './rate-limit.js';
+import { socketIoContractProblems } from './socketio-contract.js';
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -33,6 +35,7 @@ export function createSocketServer(httpServer: HttpServer, config: Config): Parl
     maxHttpBufferSize: config.maxEventBytes * 2,
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
+    connectTimeout: config.connectTimeoutMs,
     allowRequest: (req, callback) => callback(null, isOriginAllowed(req, config.allowedOrigins)),
     ...(config.allowedOrigins.length > 0 ? { cors: { origin: config.allowedOrigins, credentials: true } } : {}),
   });
@@ -89,7 +92,15 @@ export function acceptConnections(
     gate.opened(connection, transport);
   });
 
-  if (!deps.config.transports.includes('websocket')) return undefined;
+  capEngineBacklogs(io, { capBytes: deps.config.maxConnectionBacklogBytes, log: deps.log, metrics: deps.metrics });
+  if (!deps.config.transports.includes('websocket') || deps.config.websocketServer === 'socketio') return undefined;
+  const problems = socketIoContractProblems(io);
+  if (problems.length > 0) {
+    throw new Error(
+      `Socket.IO no longer offers what Parley's WebSocket endpoint relies on (${problems.join('; ')}); ` +
+        'set WEBSOCKET_SERVER=socketio or install the pinned socket.io version',
+    );
+  }
   return attachDirectWebSocket(httpServer, io, {
     config: deps.config,
     log: deps.log,
