@@ -264,7 +264,9 @@ export class DirectSocket implements Connection, EventOrigin, NamespaceMember {
       // Socket.IO's order: registered in the namespace, CONNECT answered, then the channels.
       namespaceMembers(nsp).set(this.id, this);
       this.send(encodeConnected(this.id));
+      // Socket.IO's sockets also join the room named by their id (`io.to(socketId)`).
       this.join([
+        this.id,
         userChannel(admission.user.id),
         sessionChannel(admission.tokenHash),
         ...admission.roomIds.map(roomChannel),

@@ -6,8 +6,10 @@ import type { ParleyNamespace, ParleyServer } from './socket-server.js';
  * (socket.io 4.8, socket.io-adapter 2.5, and @socket.io/redis-streams-adapter 0.3 on top of it)
  * calls on an entry of a namespace's `sockets` map. A direct connection is such an entry, so room
  * broadcasts, `socketsJoin`/`socketsLeave`, `disconnectSockets` and `io.close()` reach it on this
- * instance and, through the Redis adapter, from every other. package.json pins these packages to
- * patch ranges (`~`) for this reason; contract.test.ts fails when an upgrade breaks it.
+ * instance and, through the Redis adapter, from every other. engine-backlog.ts relies on engine.io's
+ * socket events 'packetCreate' and 'flush' and on `close(discard)`. package.json pins socket.io,
+ * engine.io, socket.io-adapter and the Redis streams adapter to patch ranges (`~`) for these
+ * reasons; socketio-contract.test.ts fails when an upgrade breaks the contract.
  *
  * What does NOT reach a direct connection (Parley uses none of it for WebSocket clients):
  * `io.use` middleware and `io.on('connection')` (the endpoint admits through the connection gate
