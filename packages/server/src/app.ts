@@ -99,7 +99,16 @@ export async function createApp(deps: { config: Config; database: Database; log:
     }),
     sessionTtlDays: config.sessionTtlDays,
   });
-  const rooms = createRoomsService({ db: database.db, fanout });
+  const rooms = createRoomsService({
+    db: database.db,
+    fanout,
+    creations: enforce(
+      'room-create-user',
+      limiters.create('room-create-user', { points: config.roomCreatePerUserPerHour, durationSeconds: 3600 }),
+      refusals,
+      'too many rooms created; wait before creating another',
+    ),
+  });
   const messages = createMessagesService({
     writer: createMessageWriter(database),
     fanout,

@@ -14,6 +14,7 @@ import type { Db } from '../db/database.js';
 import { isUniqueViolation } from '../db/database.js';
 import { AppError } from '../errors.js';
 import * as messages from '../messages/messages.store.js';
+import type { EnforcedLimit } from '../limits/refusals.js';
 import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
 
@@ -28,7 +29,14 @@ export interface RoomsService {
   roomIdsOf(userId: string): Promise<string[]>;
 }
 
-export function createRoomsService(deps: { db: Db; fanout: Fanout }): RoomsService {
+export interface RoomsServiceDeps {
+  db: Db;
+  fanout: Fanout;
+  /** Rooms a user may create per window. */
+  creations: EnforcedLimit;
+}
+
+export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   const { db, fanout } = deps;
 
   async function findRoomOrThrow(roomId: string): Promise<Room> {
@@ -60,6 +68,7 @@ export function createRoomsService(deps: { db: Db; fanout: Fanout }): RoomsServi
     roomIdsOf: (userId) => store.listRoomIdsOfUser(db, userId),
 
     async create(user, input) {
+      await deps.creations.consume(user.id);
       const id = randomUUID();
       try {
         const room = await store.insertRoomWithCreator(
