@@ -122,7 +122,13 @@ export async function createApp(deps: { config: Config; database: Database; log:
     fanout,
     db: database.db,
     findUser: (username) => auth.findUser(username),
-    maxQueuedPerRecipient: config.dmQueueMax,
+    queueCaps: {
+      perPair: config.dmQueuePerSenderToRecipient,
+      perSender: config.dmQueuePerSender,
+      perRecipient: config.dmQueueMax,
+      total: config.dmQueueTotalMax,
+    },
+    refusals,
   });
 
   const tracker = openPresenceTracker(redis, {
