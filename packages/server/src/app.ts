@@ -79,13 +79,13 @@ export async function createApp(deps: { config: Config; database: Database; log:
       { limiters, refusals },
       {
         maxFailures: config.loginMaxFailures,
-        maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+        maxFailuresPerAddress: config.loginMaxIpFailures,
         windowSeconds: config.loginWindowSeconds,
       },
     ),
     registrations: enforce(
       'register-address',
-      limiters.create('register-address', { points: config.registerPerAddressPerHour, durationSeconds: 3600 }),
+      limiters.create('register-address', { points: config.registerPerIpPerHour, durationSeconds: 3600 }),
       refusals,
       'too many registrations from this address',
     ),
@@ -104,7 +104,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     fanout,
     creations: enforce(
       'room-create-user',
-      limiters.create('room-create-user', { points: config.roomCreatePerUserPerHour, durationSeconds: 3600 }),
+      limiters.create('room-create-user', { points: config.roomsPerUserPerHour, durationSeconds: 3600 }),
       refusals,
       'too many rooms created; wait before creating another',
     ),
@@ -123,7 +123,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     db: database.db,
     findUser: (username) => auth.findUser(username),
     queueCaps: {
-      perPair: config.dmQueuePerSenderToRecipient,
+      perPair: config.dmQueuePerPair,
       perSender: config.dmQueuePerSender,
       perRecipient: config.dmQueueMax,
       total: config.dmQueueTotalMax,

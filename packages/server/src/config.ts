@@ -113,16 +113,16 @@ export interface Config {
   loginMaxFailures: number;
   loginWindowSeconds: number;
   /** Failed sign-ins from one address, whatever the usernames, in the window. */
-  loginMaxFailuresPerAddress: number;
-  registerPerAddressPerHour: number;
+  loginMaxIpFailures: number;
+  registerPerIpPerHour: number;
   /** argon2 hashes and verifies running at once (they share libuv's thread pool). */
   argon2MaxConcurrent: number;
   /** argon2 jobs that may wait for a slot; past it, and past the wait, UNAVAILABLE. */
   argon2MaxWaiting: number;
   argon2MaxWaitMs: number;
-  roomCreatePerUserPerHour: number;
+  roomsPerUserPerHour: number;
   /** Private messages one sender may have waiting for one recipient. */
-  dmQueuePerSenderToRecipient: number;
+  dmQueuePerPair: number;
   /** Private messages one sender may have waiting, all recipients together. */
   dmQueuePerSender: number;
   /** Private messages waiting on this instance, or in Redis across all instances. */
@@ -169,13 +169,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceInstanceTtlMs: c.PRESENCE_INSTANCE_TTL_MS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,
     loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
-    loginMaxFailuresPerAddress: c.LOGIN_MAX_IP_FAILURES,
-    registerPerAddressPerHour: c.REGISTER_PER_IP_PER_HOUR,
+    loginMaxIpFailures: c.LOGIN_MAX_IP_FAILURES,
+    registerPerIpPerHour: c.REGISTER_PER_IP_PER_HOUR,
     argon2MaxConcurrent: c.ARGON2_MAX_CONCURRENT,
     argon2MaxWaiting: c.ARGON2_MAX_WAITING,
     argon2MaxWaitMs: c.ARGON2_MAX_WAIT_MS,
-    roomCreatePerUserPerHour: c.ROOMS_PER_USER_PER_HOUR,
-    dmQueuePerSenderToRecipient: c.DM_QUEUE_PER_PAIR,
+    roomsPerUserPerHour: c.ROOMS_PER_USER_PER_HOUR,
+    dmQueuePerPair: c.DM_QUEUE_PER_PAIR,
     dmQueuePerSender: c.DM_QUEUE_PER_SENDER,
     dmQueueTotalMax: c.DM_QUEUE_TOTAL_MAX,
     sessionTtlDays: c.SESSION_TTL_DAYS,
