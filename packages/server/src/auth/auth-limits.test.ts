@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitWarnings, refusalsCounted, startInstancePair } from '../test-support/abuse.js';
 import { freshAddress, postFrom } from '../test-support/from-address.js';
 import {
   TEST_PASSWORD,
-  TEST_REDIS_URL,
   eventually,
   requireServices,
   startTestServer,
@@ -16,16 +16,6 @@ const register = (server: TestServer, from: string, username = uniqueName('r')) 
   postFrom(from, `${server.url}/api/auth/register`, { username, password: TEST_PASSWORD });
 const login = (server: TestServer, from: string, username: string, password: string) =>
   postFrom(from, `${server.url}/api/auth/login`, { username, password });
-
-async function refusalsCounted(server: TestServer, limit: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`parley_limit_refusals_total{limit="${limit}"}`));
-  return Number(line?.split(' ')[1] ?? 0);
-}
-
-function warnLines(server: TestServer, limit: string): string[] {
-  return server.logs.filter((l) => l.includes('"level":40') && l.includes(`"limit":"${limit}"`));
-}
 
 function expectRefused(answer: { status: number; body: unknown }, status: number, code: string): number {
   expect(answer.status).toBe(status);
@@ -52,9 +42,9 @@ describe('abuse limits on accounts, one instance', () => {
     expectRefused(await register(server, flooder), 429, 'RATE_LIMITED');
     expect((await register(server, freshAddress())).status).toBe(201);
     expect(await refusalsCounted(server, 'register-address')).toBe(2);
-    await eventually(() => (warnLines(server, 'register-address').length > 0 ? true : undefined));
-    expect(warnLines(server, 'register-address')).toHaveLength(1);
-    expect(warnLines(server, 'register-address')[0]).not.toContain(TEST_PASSWORD);
+    await eventually(() => (limitWarnings(server, 'register-address').length > 0 ? true : undefined));
+    expect(limitWarnings(server, 'register-address')).toHaveLength(1);
+    expect(limitWarnings(server, 'register-address')[0]).not.toContain(TEST_PASSWORD);
   });
 
   it('ten wrong passwords from one address do not stop the right password from another address', async () => {
@@ -67,8 +57,8 @@ describe('abuse limits on accounts, one instance', () => {
     expect(fromHome.status).toBe(200);
     expect(fromHome.body).toMatchObject({ user: { username: victim } });
     expect(await refusalsCounted(server, 'login-username-address')).toBeGreaterThanOrEqual(1);
-    await eventually(() => (warnLines(server, 'login-username-address').length > 0 ? true : undefined));
-    expect(warnLines(server, 'login-username-address').join('')).not.toContain('wrong-');
+    await eventually(() => (limitWarnings(server, 'login-username-address').length > 0 ? true : undefined));
+    expect(limitWarnings(server, 'login-username-address').join('')).not.toContain('wrong-');
   });
 
   it('throttles one address guessing across many usernames, and no other address', async () => {
@@ -109,8 +99,8 @@ describe('the cap on argon2 work in flight, over HTTP', () => {
     // One runs at a time and none may wait: 20 registrations at once cannot all be served.
     expect(refused.length).toBeGreaterThan(0);
     expect(await refusalsCounted(server, 'argon2')).toBe(refused.length);
-    await eventually(() => (warnLines(server, 'argon2').length > 0 ? true : undefined));
-    expect(warnLines(server, 'argon2')).toHaveLength(1);
+    await eventually(() => (limitWarnings(server, 'argon2').length > 0 ? true : undefined));
+    expect(limitWarnings(server, 'argon2')).toHaveLength(1);
     const name = uniqueName('after');
     expect((await register(server, freshAddress(), name)).status).toBe(201);
     expect((await login(server, freshAddress(), name, TEST_PASSWORD)).status).toBe(200);
@@ -120,20 +110,12 @@ describe('the cap on argon2 work in flight, over HTTP', () => {
 describe.runIf(services.postgres && services.redis)('abuse limits on accounts across two instances on Redis', () => {
   let first: TestServer;
   let second: TestServer;
+  let pair: Awaited<ReturnType<typeof startInstancePair>>;
   beforeAll(async () => {
-    const env = {
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: uniqueName('test'),
-      REGISTER_PER_IP_PER_HOUR: '2',
-      LOGIN_MAX_FAILURES: '4',
-    };
-    first = await startTestServer({ kind: 'postgres', env });
-    second = await startTestServer({ shareDataWith: first, env });
+    pair = await startInstancePair({ REGISTER_PER_IP_PER_HOUR: '2', LOGIN_MAX_FAILURES: '4' });
+    ({ first, second } = pair);
   });
-  afterAll(async () => {
-    await second.app.close();
-    await first.close();
-  });
+  afterAll(() => pair.close());
 
   it('counts registrations from one address on every instance together', async () => {
     const flooder = freshAddress();

@@ -26,25 +26,15 @@ export function createLoginThrottle(
   deps: { limiters: LimiterFactory; refusals: Refusals },
   options: LoginThrottleOptions,
 ): LoginThrottle {
-  const message = 'too many failed sign-in attempts';
-  const perName = enforce(
-    'login-username-address',
-    deps.limiters.create('login-username-address', {
-      points: options.maxFailures,
-      durationSeconds: options.windowSeconds,
-    }),
-    deps.refusals,
-    message,
-  );
-  const perAddress = enforce(
-    'login-address',
-    deps.limiters.create('login-address', {
-      points: options.maxFailuresPerAddress,
-      durationSeconds: options.windowSeconds,
-    }),
-    deps.refusals,
-    message,
-  );
+  const failuresPer = (name: string, points: number) =>
+    enforce(
+      name,
+      deps.limiters.create(name, { points, durationSeconds: options.windowSeconds }),
+      deps.refusals,
+      'too many failed sign-in attempts',
+    );
+  const perName = failuresPer('login-username-address', options.maxFailures);
+  const perAddress = failuresPer('login-address', options.maxFailuresPerAddress);
   const nameKey = (username: string, address: string) => `${address} ${username.toLowerCase()}`;
 
   return {

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitWarnings, refusalsCounted, startInstancePair } from '../test-support/abuse.js';
 import {
-  TEST_REDIS_URL,
   connectUser,
   eventually,
   expectOk,
   requireServices,
   startTestServer,
-  uniqueName,
   type TestServer,
   type TestUser,
 } from '../test-support/index.js';
@@ -16,12 +15,6 @@ const services = await requireServices('postgres', 'redis');
 
 const send = (from: TestUser, to: TestUser) =>
   from.client.request('dm:send', { to: to.user.username, clientMsgId: randomUUID(), payload: 'ciphertext' });
-
-async function refusalsCounted(server: TestServer, limit: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`parley_limit_refusals_total{limit="${limit}"}`));
-  return Number(line?.split(' ')[1] ?? 0);
-}
 
 function expectRateLimited(answer: Awaited<ReturnType<typeof send>>): void {
   expect(answer).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
@@ -45,7 +38,7 @@ describe('private messages queued per sender', () => {
     expectRateLimited(await send(mallory, bob));
     expect(expectOk(await send(alice, bob)).status).toBe('queued');
     expect(await refusalsCounted(server, 'dm-queue-pair')).toBe(2);
-    const warned = () => server.logs.filter((l) => l.includes('"level":40') && l.includes('"limit":"dm-queue-pair"'));
+    const warned = () => limitWarnings(server, 'dm-queue-pair');
     await eventually(() => (warned().length > 0 ? true : undefined));
     expect(warned()).toHaveLength(1);
     expect(warned()[0]).not.toContain('ciphertext');
@@ -90,15 +83,12 @@ describe('private messages queued in all', () => {
 describe.runIf(services.postgres && services.redis)('private messages queued per sender, across two instances', () => {
   let first: TestServer;
   let second: TestServer;
+  let pair: Awaited<ReturnType<typeof startInstancePair>>;
   beforeAll(async () => {
-    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: uniqueName('test'), DM_QUEUE_PER_PAIR: '3' };
-    first = await startTestServer({ kind: 'postgres', env });
-    second = await startTestServer({ shareDataWith: first, env });
+    pair = await startInstancePair({ DM_QUEUE_PER_PAIR: '3' });
+    ({ first, second } = pair);
   });
-  afterAll(async () => {
-    await second.app.close();
-    await first.close();
-  });
+  afterAll(() => pair.close());
 
   it('counts one sender’s messages to one recipient on every instance together', async () => {
     const mallory = await connectUser(first);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limitWarnings, refusalsCounted, startInstancePair } from '../test-support/abuse.js';
 import {
-  TEST_REDIS_URL,
   connectUser,
   eventually,
   expectOk,
@@ -12,12 +12,6 @@ import {
 } from '../test-support/index.js';
 
 const services = await requireServices('postgres', 'redis');
-
-async function refusalsCounted(server: TestServer, limit: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`parley_limit_refusals_total{limit="${limit}"}`));
-  return Number(line?.split(' ')[1] ?? 0);
-}
 
 const create = (user: TestUser) => user.client.request('room:create', { name: uniqueName('room') });
 
@@ -41,8 +35,7 @@ describe('rooms created per user', () => {
     const other = await connectUser(server);
     expectOk(await create(other));
     expect(await refusalsCounted(server, 'room-create-user')).toBe(2);
-    const warned = () =>
-      server.logs.filter((l) => l.includes('"level":40') && l.includes('"limit":"room-create-user"'));
+    const warned = () => limitWarnings(server, 'room-create-user');
     await eventually(() => (warned().length > 0 ? true : undefined));
     expect(warned()).toHaveLength(1);
     expect(warned()[0]).toContain(spammer.user.id);
@@ -54,15 +47,12 @@ describe('rooms created per user', () => {
 describe.runIf(services.postgres && services.redis)('rooms created per user, across two instances', () => {
   let first: TestServer;
   let second: TestServer;
+  let pair: Awaited<ReturnType<typeof startInstancePair>>;
   beforeAll(async () => {
-    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: uniqueName('test'), ROOMS_PER_USER_PER_HOUR: '3' };
-    first = await startTestServer({ kind: 'postgres', env });
-    second = await startTestServer({ shareDataWith: first, env });
+    pair = await startInstancePair({ ROOMS_PER_USER_PER_HOUR: '3' });
+    ({ first, second } = pair);
   });
-  afterAll(async () => {
-    await second.app.close();
-    await first.close();
-  });
+  afterAll(() => pair.close());
 
   it('counts one user’s rooms on every instance together', async () => {
     const here = await connectUser(first);
