@@ -68,6 +68,15 @@ const ConfigSchema = z.object({
   PRESENCE_INSTANCE_TTL_MS: int(15_000, 300),
   LOGIN_MAX_FAILURES: int(10, 1),
   LOGIN_WINDOW_SECONDS: int(900, 1),
+  LOGIN_MAX_IP_FAILURES: int(100, 1),
+  REGISTER_PER_IP_PER_HOUR: int(20, 1),
+  ARGON2_MAX_CONCURRENT: int(2, 1),
+  ARGON2_MAX_WAITING: int(64, 0),
+  ARGON2_MAX_WAIT_MS: int(5000, 1),
+  ROOMS_PER_USER_PER_HOUR: int(10, 1),
+  DM_QUEUE_PER_PAIR: int(20, 1),
+  DM_QUEUE_PER_SENDER: int(200, 1),
+  DM_QUEUE_TOTAL_MAX: int(10_000, 1),
   SESSION_TTL_DAYS: int(30, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   TRUST_PROXY: flag,
@@ -112,6 +121,21 @@ export interface Config {
   presenceInstanceTtlMs: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
+  /** Failed sign-ins from one address, whatever the usernames, in the window. */
+  loginMaxIpFailures: number;
+  registerPerIpPerHour: number;
+  /** argon2 hashes and verifies running at once (they share libuv's thread pool). */
+  argon2MaxConcurrent: number;
+  /** argon2 jobs that may wait for a slot; past it, and past the wait, UNAVAILABLE. */
+  argon2MaxWaiting: number;
+  argon2MaxWaitMs: number;
+  roomsPerUserPerHour: number;
+  /** Private messages one sender may have waiting for one recipient. */
+  dmQueuePerPair: number;
+  /** Private messages one sender may have waiting, all recipients together. */
+  dmQueuePerSender: number;
+  /** Private messages waiting on this instance, or in Redis across all instances. */
+  dmQueueTotalMax: number;
   sessionTtlDays: number;
   shutdownTimeoutMs: number;
   trustProxy: boolean;
@@ -157,6 +181,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceInstanceTtlMs: c.PRESENCE_INSTANCE_TTL_MS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,
     loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
+    loginMaxIpFailures: c.LOGIN_MAX_IP_FAILURES,
+    registerPerIpPerHour: c.REGISTER_PER_IP_PER_HOUR,
+    argon2MaxConcurrent: c.ARGON2_MAX_CONCURRENT,
+    argon2MaxWaiting: c.ARGON2_MAX_WAITING,
+    argon2MaxWaitMs: c.ARGON2_MAX_WAIT_MS,
+    roomsPerUserPerHour: c.ROOMS_PER_USER_PER_HOUR,
+    dmQueuePerPair: c.DM_QUEUE_PER_PAIR,
+    dmQueuePerSender: c.DM_QUEUE_PER_SENDER,
+    dmQueueTotalMax: c.DM_QUEUE_TOTAL_MAX,
     sessionTtlDays: c.SESSION_TTL_DAYS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     trustProxy: c.TRUST_PROXY,

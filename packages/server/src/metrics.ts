@@ -41,6 +41,12 @@ export function createMetrics() {
       help: 'Room messages durably stored',
       registers: [registry],
     }),
+    limitRefusals: new Counter({
+      name: 'parley_limit_refusals_total',
+      help: 'Requests refused by an abuse limit (registration, sign-in, argon2, rooms, private messages), by limit',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
   };
   // Label lookups hash their label object on every call; an event is on the hot path, so its
   // labelled children are looked up once and kept.
