@@ -174,7 +174,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await http.close();
     await outbox?.close();
-    await tracker.close();
+    await presence.close();
     await redis?.close();
     await database.close();
   }

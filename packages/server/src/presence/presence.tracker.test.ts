@@ -92,11 +92,11 @@ describe.runIf(services.redis)('redis presence across instances', () => {
     const make = async () => {
       const client: RedisClient = createClient({ url: TEST_REDIS_URL });
       await client.connect();
-      clients.push(client);
-      return createRedisPresence(client, prefix, { graceMs: GRACE_MS, instanceTtlMs: 600 });
+      return { client, tracker: createRedisPresence(client, prefix, { graceMs: GRACE_MS, instanceTtlMs: 600 }) };
     };
-    const first = await make();
-    const second = await make();
+    const { client: firstClient, tracker: first } = await make();
+    const { client: secondClient, tracker: second } = await make();
+    clients.push(firstClient);
     const changes: PresenceChange[] = [];
     first.onChange((c) => changes.push(c));
     second.onChange((c) => changes.push(c));
@@ -105,8 +105,8 @@ describe.runIf(services.redis)('redis presence across instances', () => {
     await first.disconnect('u4', 'a');
     await sleep(GRACE_MS + 150);
     expect(changes).toEqual([{ userId: 'u4', status: 'online' }]);
-    // The second instance dies without a word: its heartbeat stops.
-    await second.close();
+    // The second instance dies without a word: its link to Redis is cut, its heartbeat stops.
+    secondClient.destroy();
     const diedAt = Date.now();
     while (changes.length < 2 && Date.now() - diedAt < 5000) await sleep(50);
     expect(changes).toEqual([
