@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerEventPayloads } from '@parley/protocol';
@@ -14,20 +13,11 @@ import {
   uniqueName,
   type TestServer,
 } from '../test-support/index.js';
+import { freePort } from '../test-support/own-redis.js';
 
 const services = await requireServices('postgres', 'redis');
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const INSTANCE_TTL_MS = 1000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
 
 describe.runIf(services.postgres && services.redis)('an instance killed with SIGKILL', () => {
   const cleanups: (() => Promise<void> | void)[] = [];

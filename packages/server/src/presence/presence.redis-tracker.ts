@@ -50,6 +50,8 @@ export function createRedisPresence(client: RedisClient, prefix: string, timing:
   const graceTimers = new Map<string, NodeJS.Timeout>();
   /** Users whose offline could not be written (Redis down): retried at every re-announcement. */
   const owedOffline = new Set<string>();
+  /** Users taken offline since the last beat began: Redis may forget it, if it restarted meanwhile. */
+  let offlineSinceBeat = new Set<string>();
   const inFlight = new Set<Promise<unknown>>();
   /** Counts the times Redis was found to have lost this instance's state. */
   let epoch = 0;
@@ -102,7 +104,8 @@ export function createRedisPresence(client: RedisClient, prefix: string, timing:
   async function settleOffline(userId: string, mode: OfflineMode) {
     try {
       await update(userId, '-', '', mode);
-      owedOffline.delete(userId);
+      // Only a forced settle pays the debt: an ordinary one may have landed before Redis lost it.
+      if (mode === '2') owedOffline.delete(userId);
     } catch {
       owedOffline.add(userId);
     }
@@ -113,6 +116,7 @@ export function createRedisPresence(client: RedisClient, prefix: string, timing:
     const since = epoch;
     const grace = setTimeout(() => {
       graceTimers.delete(userId);
+      offlineSinceBeat.add(userId);
       void track(settleOffline(userId, epoch === since ? '1' : '2'));
     }, timing.graceMs);
     grace.unref();
@@ -141,11 +145,16 @@ export function createRedisPresence(client: RedisClient, prefix: string, timing:
   }
 
   async function heartbeat() {
+    const recent = offlineSinceBeat;
+    offlineSinceBeat = new Set();
     const kept = await client.eval(HEARTBEAT_SCRIPT, {
       keys: [key.alive(instanceId), key.instances, key.conns(instanceId)],
       arguments: [instanceId, String(timing.instanceTtlMs), keyTtlMs],
     });
-    if (kept !== 1) epoch += 1;
+    if (kept !== 1) {
+      epoch += 1;
+      for (const userId of [...recent, ...offlineSinceBeat]) owedOffline.add(userId);
+    }
     if (kept !== 1 || unsynced || owedOffline.size > 0) await reconcile();
     await renewUserKeys();
   }

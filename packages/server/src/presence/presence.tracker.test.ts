@@ -84,6 +84,24 @@ describe.each(implementations)('the %s presence tracker', (_name, open) => {
     expect(changes.map((c) => c.status)).toEqual(['online', 'away', 'online']);
     await tracker.close();
   });
+
+  it('announces offline at shutdown every user it showed, still connected or within the grace period', async () => {
+    const { tracker, changes } = await watched();
+    await tracker.connect('u5', 'a');
+    await tracker.connect('u6', 'b');
+    await tracker.setAway('u6', 'b', true);
+    await tracker.connect('u7', 'c');
+    await tracker.disconnect('u7', 'c');
+    await tracker.close();
+    expect(changes.filter((c) => c.status === 'offline').sort((x, y) => x.userId.localeCompare(y.userId))).toEqual([
+      { userId: 'u5', status: 'offline' },
+      { userId: 'u6', status: 'offline' },
+      { userId: 'u7', status: 'offline' },
+    ]);
+    expect([...(await tracker.statusOf(['u5', 'u6', 'u7'])).values()]).toEqual(['offline', 'offline', 'offline']);
+    await sleep(GRACE_MS + 100);
+    expect(changes).toHaveLength(7); // three online, one away, three offline: nothing after close
+  });
 });
 
 describe.runIf(services.redis)('redis presence across instances', () => {
