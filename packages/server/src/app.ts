@@ -93,6 +93,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
   const tracker = openPresenceTracker(redis, {
     graceMs: config.presenceGraceMs,
     instanceTtlMs: config.presenceInstanceTtlMs,
+    log,
   });
   // Presence tells buddies, and buddies ask presence for statuses: the closure below reads
   // `buddies` only when a status changes, long after both exist.

@@ -41,12 +41,13 @@ return status
  * there, 0 when it was gone (Redis restarted, or the instance was paused past its TTL and may
  * have been swept): the instance must then re-announce every connection it holds.
  * KEYS: alive key, instances set, the instance's connections hash.
- * ARGV: instance id, heartbeat TTL in ms, TTL of the connections hash in ms.
+ * ARGV: instance id, heartbeat TTL in ms, TTL of the instances set and connections hash in ms.
  */
 export const HEARTBEAT_SCRIPT = `
 local kept = redis.call('SET', KEYS[1], '1', 'PX', ARGV[2], 'XX')
 if not kept then redis.call('SET', KEYS[1], '1', 'PX', ARGV[2]) end
 redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
 if kept then return 1 end
 return 0

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PresenceStatus } from '@parley/protocol';
+import type { Logger } from '../log.js';
 import type { RedisClient } from '../realtime/redis-adapter.js';
 import { CLAIM_SCRIPT, HEARTBEAT_SCRIPT, UPDATE_SCRIPT } from './presence.redis-scripts.js';
 import type { PresenceChange, PresenceTiming, PresenceTracker } from './presence.tracker.js';
@@ -8,6 +9,9 @@ export interface RedisPresenceTiming extends PresenceTiming {
   /** An instance that has not renewed its heartbeat for this long is taken as dead. */
   instanceTtlMs: number;
 }
+
+/** Past this, shutdown goes on without: the heartbeat lapses and another instance sweeps. */
+const WITHDRAW_TIMEOUT_MS = 3000;
 
 /** '0': not offline yet; '1': offline if it changed; '2': offline even if Redis lost the status. */
 type OfflineMode = '0' | '1' | '2';
@@ -34,7 +38,12 @@ interface HeldConnection {
  * - no presence key outlives its owner by more than 3 T: the connections hash and each user's
  *   keys carry a TTL of 3 T that the holding instances renew at every beat.
  */
-export function createRedisPresence(client: RedisClient, prefix: string, timing: RedisPresenceTiming): PresenceTracker {
+export function createRedisPresence(
+  client: RedisClient,
+  prefix: string,
+  timing: RedisPresenceTiming,
+  log?: Pick<Logger, 'warn'>,
+): PresenceTracker {
   const instanceId = randomUUID();
   const key = {
     user: (userId: string) => `${prefix}:presence:user:${userId}`,
@@ -55,6 +64,7 @@ export function createRedisPresence(client: RedisClient, prefix: string, timing:
   const inFlight = new Set<Promise<unknown>>();
   /** Counts the times Redis was found to have lost this instance's state. */
   let epoch = 0;
+  let beaten = false;
   /** A write of what this instance holds failed: re-announce everything at the next beat. */
   let unsynced = false;
   let closing: Promise<void> | undefined;
@@ -152,9 +162,15 @@ export function createRedisPresence(client: RedisClient, prefix: string, timing:
       arguments: [instanceId, String(timing.instanceTtlMs), keyTtlMs],
     });
     if (kept !== 1) {
+      if (beaten)
+        log?.warn(
+          { connections: held.size },
+          'presence heartbeat was gone (Redis restarted or instance paused): re-announcing',
+        );
       epoch += 1;
       for (const userId of [...recent, ...offlineSinceBeat]) owedOffline.add(userId);
     }
+    beaten = true;
     if (kept !== 1 || unsynced || owedOffline.size > 0) await reconcile();
     await renewUserKeys();
   }
@@ -234,7 +250,7 @@ export function createRedisPresence(client: RedisClient, prefix: string, timing:
       closing ??= Promise.race([
         withdraw(),
         new Promise<void>((_, reject) =>
-          setTimeout(() => reject(new Error('presence withdrawal timed out')), timing.instanceTtlMs).unref(),
+          setTimeout(() => reject(new Error('presence withdrawal timed out')), WITHDRAW_TIMEOUT_MS).unref(),
         ),
       ]);
       return closing;
