@@ -135,6 +135,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
   const tracker = openPresenceTracker(redis, {
     graceMs: config.presenceGraceMs,
     instanceTtlMs: config.presenceInstanceTtlMs,
+    log,
   });
   // Presence tells buddies, and buddies ask presence for statuses: the closure below reads
   // `buddies` only when a status changes, long after both exist.
@@ -216,7 +217,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await http.close();
     await outbox?.close();
-    await tracker.close();
+    await presence.close();
     await redis?.close();
     await database.close();
   }
