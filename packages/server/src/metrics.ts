@@ -25,6 +25,12 @@ export function createMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    dependencyUp: new Gauge({
+      name: 'parley_dependency_up',
+      help: 'Whether a backing service (database, redis) answers: 0 from its first failure until its probe answers again',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
     messagesStored: new Counter({
       name: 'parley_messages_stored_total',
       help: 'Room messages durably stored',
