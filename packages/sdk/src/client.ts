@@ -12,6 +12,7 @@ import type {
 } from '@parley/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { ParleyError } from './http.js';
+import { isRetryable, refusalOf, retryDelayMs } from './refusal.js';
 import { createRoomSync, type RoomSync } from './room-sync.js';
 
 export interface ConnectOptions {
@@ -22,6 +23,7 @@ export interface ConnectOptions {
   transports?: ('websocket' | 'polling')[];
   /** How long a request waits for its acknowledgement before it is retried or fails. */
   ackTimeoutMs?: number;
+  /** First wait before a reconnect; it doubles (with jitter) up to reconnectionDelayMaxMs. */
   reconnectionDelayMs?: number;
   reconnectionDelayMaxMs?: number;
 }
@@ -55,23 +57,31 @@ export class ParleyClient {
    */
   private unheardDms: ServerEventPayloads['dm:new'][] = [];
   private readonly dmListeners = new Set<Listener<'dm:new'>>();
+  private readonly backoff: { baseMs: number; maxMs: number };
+  /** Refused handshakes in a row (reset on connect): the exponent of the next wait. */
+  private refusals = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private closedByCaller = false;
 
   private constructor(options: ConnectOptions) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.backoff = { baseMs: options.reconnectionDelayMs ?? 500, maxMs: options.reconnectionDelayMaxMs ?? 5000 };
     this.socket = io(options.url, {
       auth: options.token ? { token: options.token } : {},
       transports: options.transports ?? ['websocket', 'polling'],
       withCredentials: true,
-      reconnectionDelay: options.reconnectionDelayMs ?? 500,
-      reconnectionDelayMax: options.reconnectionDelayMaxMs ?? 5000,
+      reconnectionDelay: this.backoff.baseMs,
+      reconnectionDelayMax: this.backoff.maxMs,
       autoConnect: false,
     });
+    this.socket.on('connect_error', (error) => this.onConnectError(error));
     this.socket.on('message:new', ({ roomId, messages }) => this.receiveMessages(roomId, messages));
     this.socket.on('dm:new', (dm) => {
       if (this.dmListeners.size === 0) this.unheardDms.push(dm);
       for (const listener of this.dmListeners) listener(dm);
     });
     this.socket.on('connect', () => {
+      this.refusals = 0;
       this.emitStatus('connected');
       for (const sync of this.rooms.values()) void sync.resync();
     });
@@ -83,7 +93,11 @@ export class ParleyClient {
     });
   }
 
-  /** Opens a connection; rejects with ParleyError (code UNAUTHORIZED, …) when the server refuses it. */
+  /**
+   * Opens a connection; rejects with ParleyError (code UNAUTHORIZED, …) when the server refuses
+   * it for good. A refusal that says retry (UNAVAILABLE, RATE_LIMITED with retryAfterMs) and an
+   * unreachable server are retried in the background until the connection opens.
+   */
   static connect(options: ConnectOptions): Promise<ParleyClient> {
     const client = new ParleyClient(options);
     return new Promise((resolve, reject) => {
@@ -91,13 +105,15 @@ export class ParleyClient {
         client.socket.off('connect_error', onError);
         resolve(client);
       };
-      const onError = (error: Error & { data?: { code?: string; message?: string } }) => {
-        // A refusal by the server is final; a transport failure keeps retrying in the background.
+      const onError = (error: Error) => {
+        // A transport failure (socket still active) and a refusal that says retry go on in the background.
         if (client.socket.active) return;
+        const refusal = refusalOf(error);
+        if (isRetryable(refusal)) return;
         client.socket.off('connect', onConnect);
-        client.socket.close();
-        const code = (error.data?.code ?? error.message) as ParleyError['code'];
-        reject(new ParleyError(code, error.data?.message ?? error.message));
+        client.socket.off('connect_error', onError);
+        client.close();
+        reject(new ParleyError(refusal.code, refusal.message, undefined, refusal.retryAfterMs));
       };
       client.socket.once('connect', onConnect);
       client.socket.on('connect_error', onError);
@@ -199,9 +215,31 @@ export class ParleyClient {
   }
 
   close(): void {
+    this.closedByCaller = true;
+    clearTimeout(this.retryTimer);
     for (const sync of this.rooms.values()) sync.stop();
     this.rooms.clear();
     this.socket.close();
+  }
+
+  /**
+   * socket.io-client takes a refused handshake as final and stops. A refusal that says retry is
+   * not: come back after a growing, jittered wait (at least the server's retryAfterMs); the
+   * 'connect' handler then re-joins every open room with sinceSeq. Any other refusal closes.
+   */
+  private onConnectError(error: Error): void {
+    if (this.socket.active || this.closedByCaller) return;
+    const refusal = refusalOf(error);
+    if (!isRetryable(refusal)) {
+      this.emitStatus('closed');
+      return;
+    }
+    const wait = retryDelayMs(this.refusals, { ...this.backoff, retryAfterMs: refusal.retryAfterMs });
+    this.refusals += 1;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (!this.closedByCaller && !this.socket.active) this.socket.connect();
+    }, wait);
   }
 
   private receiveMessages(roomId: string, messages: Message[]): void {

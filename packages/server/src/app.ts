@@ -26,6 +26,7 @@ import { createMessageWriter } from './messages/message-writer.js';
 import { createMessagesService } from './messages/messages.service.js';
 import { messagesHandlers } from './messages/messages.handlers.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { createOutageLog } from './outages.js';
 import { openPresenceTracker } from './presence/open-tracker.js';
 import { createPresenceService } from './presence/presence.service.js';
 import { sessionChannel } from './realtime/fanout.js';
@@ -49,6 +50,14 @@ export async function createApp(deps: { config: Config; database: Database; log:
   const { config, database, log } = deps;
   const metrics = createMetrics();
   const inFlight = createInFlight();
+  const outages = createOutageLog({
+    log,
+    // Probed only while down, to log "back" once; `redis` is assigned below, long before a probe runs.
+    probes: { database: () => database.ping(1000), redis: () => redis?.ping() ?? Promise.resolve(true) },
+    onChange: (dependency, down) => metrics.dependencyUp.set({ dependency }, down ? 0 : 1),
+  });
+  metrics.dependencyUp.set({ dependency: 'database' }, 1);
+  if (config.redisUrl) metrics.dependencyUp.set({ dependency: 'redis' }, 1);
   // Fastify types its instance by the logger; widening pino's Logger keeps one FastifyInstance type.
   const loggerInstance: FastifyBaseLogger = log;
   const http: FastifyInstance = Fastify({
@@ -59,7 +68,9 @@ export async function createApp(deps: { config: Config; database: Database; log:
   await http.register(fastifyCookie);
   http.setErrorHandler((error: FastifyError, _request, reply) => {
     const appError = toHttpError(error);
-    if (appError.code === 'INTERNAL') log.error({ err: error }, 'request failed');
+    const outage = !(error instanceof AppError) && outages.report(error);
+    if (appError.code === 'INTERNAL' && !outage) log.error({ err: error }, 'request failed');
+    if (appError.retryAfterMs !== undefined) void reply.header('retry-after', Math.ceil(appError.retryAfterMs / 1000));
     return reply.code(httpStatusOf[appError.code]).send({ error: appError.toBody() });
   });
   http.setNotFoundHandler((_request, reply) =>
@@ -168,6 +179,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     log,
     metrics,
     inFlight,
+    outages,
     handlers: {
       ...roomsHandlers(rooms),
       ...messagesHandlers(messages),
@@ -218,6 +230,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     await http.close();
     await outbox?.close();
     await presence.close();
+    outages.close();
     await redis?.close();
     await database.close();
   }
@@ -243,5 +256,5 @@ function toHttpError(error: FastifyError | AppError): AppError {
     return new AppError('BAD_REQUEST', error.message);
   }
   const body = toErrorBody(error);
-  return new AppError(body.code, body.message);
+  return new AppError(body.code, body.message, body.retryAfterMs);
 }

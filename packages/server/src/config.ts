@@ -79,6 +79,8 @@ const ConfigSchema = z.object({
   DM_QUEUE_TOTAL_MAX: int(10_000, 1),
   SESSION_TTL_DAYS: int(30, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  DB_CONNECT_TIMEOUT_MS: int(3000, 100),
+  DB_QUERY_TIMEOUT_MS: int(10_000, 100),
   TRUST_PROXY: flag,
   WEB_ROOT: z.string().default(defaultWebRoot),
 });
@@ -138,6 +140,10 @@ export interface Config {
   dmQueueTotalMax: number;
   sessionTtlDays: number;
   shutdownTimeoutMs: number;
+  /** PostgreSQL: the longest wait for a connection before a call answers UNAVAILABLE. */
+  dbConnectTimeoutMs: number;
+  /** The longest a statement may run (PostgreSQL) or wait for SQLite's write lock. */
+  dbQueryTimeoutMs: number;
   trustProxy: boolean;
   webRoot: string;
 }
@@ -192,6 +198,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dmQueueTotalMax: c.DM_QUEUE_TOTAL_MAX,
     sessionTtlDays: c.SESSION_TTL_DAYS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    dbConnectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,
+    dbQueryTimeoutMs: c.DB_QUERY_TIMEOUT_MS,
     trustProxy: c.TRUST_PROXY,
     webRoot: c.WEB_ROOT,
   };

@@ -36,6 +36,12 @@ export function createMetrics() {
       help: 'Errors that escaped every handler and reached the last-resort handler',
       registers: [registry],
     }),
+    dependencyUp: new Gauge({
+      name: 'parley_dependency_up',
+      help: 'Whether a backing service (database, redis) answers: 0 from its first failure until its probe answers again',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
     messagesStored: new Counter({
       name: 'parley_messages_stored_total',
       help: 'Room messages durably stored',

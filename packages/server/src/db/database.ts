@@ -27,7 +27,14 @@ export interface Database {
 export interface DatabaseOptions {
   databaseUrl: string | undefined;
   dataDir: string;
+  /** PostgreSQL: how long to wait for a connection (a new one, or a free one from the pool). */
+  dbConnectTimeoutMs?: number;
+  /** The longest a statement may run (PostgreSQL), or wait for SQLite's write lock. */
+  dbQueryTimeoutMs?: number;
 }
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
+const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 /** SQLite in DATA_DIR unless DATABASE_URL names a PostgreSQL server; migrations run here. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -35,10 +42,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let sqlite: SQLite.Database | undefined;
   let checkpointer: Checkpointer | undefined;
   if (options.databaseUrl) {
-    db = openPostgres(options.databaseUrl);
+    db = openPostgres(options.databaseUrl, {
+      connectTimeoutMs: options.dbConnectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: options.dbQueryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    });
   } else {
     const file = path.join(options.dataDir, 'parley.db');
-    sqlite = openSqliteFile(file);
+    sqlite = openSqliteFile(file, options.dbQueryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
     db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
     const main = sqlite;
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, () => {
@@ -71,7 +81,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 const CHECKPOINT_EVERY_MS = 250;
 
-function openSqliteFile(filePath: string): SQLite.Database {
+function openSqliteFile(filePath: string, busyTimeoutMs: number): SQLite.Database {
   mkdirSync(path.dirname(filePath), { recursive: true });
   const file = new SQLite(filePath);
   // WAL with synchronous=NORMAL: a commit survives a process crash; an OS crash may lose the
@@ -79,17 +89,33 @@ function openSqliteFile(filePath: string): SQLite.Database {
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
-  file.pragma('busy_timeout = 5000');
+  // A writer waits this long for the lock, then fails with SQLITE_BUSY (answered UNAVAILABLE).
+  file.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   // Checkpoints run in a worker (sqlite-checkpointer.ts); the WAL file is cut back after them.
   file.pragma('wal_autocheckpoint = 0');
   file.pragma('journal_size_limit = 67108864');
   return file;
 }
 
-function openPostgres(url: string): Db {
-  const pool = new pg.Pool({ connectionString: url, max: 20 });
-  // An idle client that loses its server emits 'error'; without a listener that kills the process.
+function openPostgres(url: string, timeouts: { connectTimeoutMs: number; queryTimeoutMs: number }): Db {
+  // Every call has a bound (issue 11): without these a send waited for as long as PostgreSQL
+  // was unreachable. connectionTimeoutMillis also bounds the wait for a free pooled client;
+  // statement_timeout stops the server, query_timeout stops waiting for a server that is gone.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 20,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    idleTimeoutMillis: 10_000,
+    statement_timeout: timeouts.queryTimeoutMs,
+    query_timeout: timeouts.queryTimeoutMs + 1000,
+    keepAlive: true,
+  });
+  // A client that loses its server emits 'error'; without a listener that kills the process.
+  // The pool listens only while a client is idle: a client checked out (Kysely holds one for a
+  // whole transaction) needs its own, or a PostgreSQL outage crashes Parley. The query in
+  // flight fails on its own and is answered UNAVAILABLE.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -6,6 +6,22 @@ export interface OperationsDeps {
   /** Each named dependency answers true when it is reachable. */
   readinessChecks: Record<string, () => Promise<boolean>>;
   isDraining(): boolean;
+  /** How long a check may take before it counts as down; /readyz answers within about this. */
+  checkTimeoutMs?: number;
+}
+
+/**
+ * A load balancer's health check must get an answer, not a hang: a dependency that does not
+ * answer within the timeout is down (issue 11: /readyz took 5 s while Redis hung).
+ */
+async function withinTimeout(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([check().catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function operationsRoutes(app: FastifyInstance, deps: OperationsDeps): void {
@@ -13,7 +29,10 @@ export function operationsRoutes(app: FastifyInstance, deps: OperationsDeps): vo
 
   app.get('/readyz', async (_request, reply) => {
     const names = Object.keys(deps.readinessChecks);
-    const answers = await Promise.all(Object.values(deps.readinessChecks).map((check) => check().catch(() => false)));
+    const timeoutMs = deps.checkTimeoutMs ?? 800;
+    const answers = await Promise.all(
+      Object.values(deps.readinessChecks).map((check) => withinTimeout(check, timeoutMs)),
+    );
     const checks = Object.fromEntries(names.map((name, i) => [name, answers[i] ? 'ok' : 'down']));
     const ready = !deps.isDraining() && answers.every(Boolean);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });

@@ -2,7 +2,9 @@ import type { ErrorCode, User } from '@parley/protocol';
 import { hashToken } from '../auth/auth.service.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { UNAVAILABLE_RETRY_AFTER_MS } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import type { OutageLog } from '../outages.js';
 import type { Connection, ConnectionLifecycle } from './connection.js';
 import type { InFlight } from './handle.js';
 
@@ -18,11 +20,11 @@ export interface Admission {
  * the protocol's error body; Parley's own WebSocket endpoint sends the same packet.
  */
 export class ConnectRefused extends Error {
-  readonly data: { code: ErrorCode; message: string };
+  readonly data: { code: ErrorCode; message: string; retryAfterMs?: number };
 
-  constructor(code: ErrorCode, detail: string) {
+  constructor(code: ErrorCode, detail: string, retryAfterMs?: number) {
     super(code);
-    this.data = { code, message: detail };
+    this.data = retryAfterMs === undefined ? { code, message: detail } : { code, message: detail, retryAfterMs };
   }
 }
 
@@ -32,6 +34,8 @@ export interface ConnectionGateDeps {
   metrics: Metrics;
   inFlight: InFlight;
   lifecycles: ConnectionLifecycle[];
+  /** Logs a database or Redis outage once; without it every failed handshake is logged. */
+  outages?: OutageLog;
   authenticate(token: string): Promise<User | undefined>;
   roomIdsOf(userId: string): Promise<string[]>;
 }
@@ -59,14 +63,15 @@ export function createConnectionGate(deps: ConnectionGateDeps): ConnectionGate {
       if (!user) return undefined;
       return { user, tokenHash: hashToken(token), roomIds: await deps.roomIdsOf(user.id) };
     } catch (err) {
-      deps.log.warn({ err }, 'handshake could not be checked');
-      throw new ConnectRefused('UNAVAILABLE', 'could not check the session; retry');
+      if (!deps.outages?.report(err)) deps.log.warn({ err }, 'handshake could not be checked');
+      throw new ConnectRefused('UNAVAILABLE', 'could not check the session; retry', UNAVAILABLE_RETRY_AFTER_MS);
     }
   }
 
   return {
     async admit(token) {
-      if (deps.inFlight.draining) throw new ConnectRefused('UNAVAILABLE', 'server is restarting; retry');
+      if (deps.inFlight.draining)
+        throw new ConnectRefused('UNAVAILABLE', 'server is restarting; retry', UNAVAILABLE_RETRY_AFTER_MS);
       const admission = token ? await identify(token) : undefined;
       if (!admission) throw new ConnectRefused('UNAUTHORIZED', 'sign in first');
       if (total >= config.maxConnections) throw new ConnectRefused('UNAVAILABLE', 'server is at its connection limit');

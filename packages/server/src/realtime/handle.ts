@@ -12,6 +12,7 @@ import type { Socket } from 'socket.io';
 import { AppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { OutageLog } from '../outages.js';
 import type { TokenBucket } from './rate-limit.js';
 
 export interface SocketData {
@@ -83,9 +84,9 @@ export type DispatchEvent = (origin: EventOrigin, event: unknown, payload: unkno
  */
 export function createEventDispatcher(
   handlers: Handlers,
-  deps: { log: Logger; metrics: Metrics; maxEventBytes: number; inFlight: InFlight },
+  deps: { log: Logger; metrics: Metrics; maxEventBytes: number; inFlight: InFlight; outages?: OutageLog },
 ): DispatchEvent {
-  const { log, metrics, maxEventBytes, inFlight } = deps;
+  const { log, metrics, maxEventBytes, inFlight, outages } = deps;
 
   async function run(origin: EventOrigin, event: string, payload: unknown, bytes: number): Promise<AckResult<object>> {
     if (inFlight.draining) throw new AppError('UNAVAILABLE', 'server is restarting; retry');
@@ -123,7 +124,8 @@ export function createEventDispatcher(
     try {
       result = await run(origin, event, payload, bytes);
     } catch (error) {
-      if (!(error instanceof AppError)) {
+      // A database or Redis outage is answered UNAVAILABLE and logged once per outage, not per event.
+      if (!(error instanceof AppError) && !outages?.report(error)) {
         log.error({ err: error, event: metricName, userId: origin.user.id }, 'event failed');
       }
       result = { ok: false, error: toErrorBody(error) };

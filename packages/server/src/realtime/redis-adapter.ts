@@ -1,6 +1,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import type { Logger } from '../log.js';
+import { deliverLocallyFirst } from './local-first-adapter.js';
 import type { ParleyServer } from './socket-server.js';
 
 const newClient = (url: string) => createClient({ url });
@@ -39,10 +40,12 @@ export async function connectRedis(options: { url: string; prefix: string }, log
  * short Redis outage without losing packets (DESIGN.md, "The stack").
  */
 export function attachRedisAdapter(io: ParleyServer, redis: RedisLink): void {
-  io.adapter(
-    createAdapter(redis.client, {
-      streamName: `${redis.prefix}:socket.io`,
-      sessionKeyPrefix: `${redis.prefix}:session:`,
-    }),
-  );
+  const streams = createAdapter(redis.client, {
+    streamName: `${redis.prefix}:socket.io`,
+    sessionKeyPrefix: `${redis.prefix}:session:`,
+  });
+  // Socket.IO calls the adapter factory with `new`: a function, not an arrow.
+  io.adapter(function localFirst(nsp: unknown) {
+    return deliverLocallyFirst(streams(nsp));
+  });
 }

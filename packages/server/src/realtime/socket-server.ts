@@ -57,6 +57,7 @@ export function acceptConnections(
     metrics: deps.metrics,
     maxEventBytes: deps.config.maxEventBytes,
     inFlight: deps.inFlight,
+    outages: deps.outages,
   });
   const newBucket = () => createTokenBucket(deps.config.rateLimitPerSec, deps.config.rateLimitBurst);
 

@@ -1,3 +1,5 @@
 export * from './clients.js';
 export * from './server.js';
 export * from './services.js';
+export * from './tcp-proxy.js';
+export * from './redis-server.js';

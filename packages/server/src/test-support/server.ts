@@ -19,6 +19,10 @@ export interface TestServer {
   logs: string[];
   /** Stops the server (gracefully) and starts a new one on the same data and the same port. */
   restart(): Promise<void>;
+  /** Stops the server (gracefully) until start(): an outage as long as the test likes. */
+  stop(): Promise<void>;
+  /** Starts a stopped server again on the same data and the same port. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,6 +105,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logs,
     async restart() {
       await server.app.close();
+      Object.assign(server, await boot());
+    },
+    async stop() {
+      await server.app.close();
+    },
+    async start() {
       Object.assign(server, await boot());
     },
     async close() {

@@ -11,7 +11,7 @@ export interface Outgoing {
   body: string;
   createdAt: string;
   status: 'pending' | 'failed';
-  /** Why it failed, in words for the user, and the code: UNAVAILABLE is retried on reconnect. */
+  /** Why it failed, in words for the user, and the code (a transient refusal keeps it pending instead). */
   error?: string;
   errorCode?: string;
 }

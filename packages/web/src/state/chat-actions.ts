@@ -2,17 +2,21 @@ import type { Message } from '@parley/protocol';
 import type { Outgoing } from './app-state.js';
 import { describeError, type Ctx } from './context.js';
 import { mergeMessages } from './messages.js';
+import { enqueue, isTransient, nextToSend, requeue, retryDelayMs } from './outbox.js';
 import { persist } from './persist.js';
 import { newUuid } from './uuid.js';
 
 const OLDER_PAGE = 50;
-const RATE_LIMIT_RETRIES = 5;
 
 export type ChatActions = ReturnType<typeof createChatActions>;
 
 export function createChatActions(ctx: Ctx) {
   const { store } = ctx;
-  const inFlight = new Set<string>();
+  /** Rooms whose head message is in flight or waiting to be sent again: nothing else of theirs goes. */
+  const busyRooms = new Set<string>();
+  const waiting = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Transient refusals in a row, per message: the exponent of its next wait. */
+  const attempts = new Map<string, number>();
   /** Messages that arrive for a room whose join answer has not been stored yet. */
   const early = new Map<string, Message[]>();
 
@@ -79,27 +83,51 @@ export function createChatActions(ctx: Ctx) {
     return messages;
   }
 
-  async function deliver(clientMsgId: string, attempt = 0): Promise<void> {
-    const item = store.get().outbox.find((o) => o.clientMsgId === clientMsgId);
+  /** Sends the head of every room's queue that is free to go (outbox.ts decides which). */
+  function pump(): void {
+    if (!ctx.client) return;
+    for (const head of nextToSend(store.get().outbox, busyRooms)) void sendHead(head);
+  }
+
+  /** Holds a room's queue for `ms`, then lets its head go again. */
+  function holdRoom(roomId: string, ms: number): void {
+    clearTimeout(waiting.get(roomId));
+    waiting.set(
+      roomId,
+      setTimeout(() => {
+        waiting.delete(roomId);
+        busyRooms.delete(roomId);
+        pump();
+      }, ms),
+    );
+  }
+
+  async function sendHead(item: Outgoing): Promise<void> {
     const client = ctx.client;
-    if (!item || !client || inFlight.has(clientMsgId)) return;
-    inFlight.add(clientMsgId);
-    if (item.status !== 'pending')
-      patchOutgoing(clientMsgId, { status: 'pending', error: undefined, errorCode: undefined });
+    if (!client) return;
+    busyRooms.add(item.roomId);
     // The SDK retries a lost ack with the same clientMsgId; the server stores the message once.
     const result = await client.sendMessage(item.roomId, item.body, item.clientMsgId);
-    inFlight.delete(clientMsgId);
     if (result.ok) {
+      attempts.delete(item.clientMsgId);
+      busyRooms.delete(item.roomId);
       receive(item.roomId, [result.message]);
+      pump();
       return;
     }
     const { error } = result;
-    if (error.code === 'RATE_LIMITED' && attempt < RATE_LIMIT_RETRIES) {
-      setTimeout(() => void deliver(clientMsgId, attempt + 1), error.retryAfterMs ?? 1000);
+    if (isTransient(error)) {
+      // Still the head: the messages written after it wait behind it, so that order holds.
+      const attempt = attempts.get(item.clientMsgId) ?? 0;
+      attempts.set(item.clientMsgId, attempt + 1);
+      holdRoom(item.roomId, retryDelayMs(error, attempt));
       return;
     }
-    patchOutgoing(clientMsgId, { status: 'failed', error: describeError(error), errorCode: error.code });
-    if (error.code !== 'UNAVAILABLE') ctx.toast('error', `Message not sent: ${describeError(error)}`);
+    attempts.delete(item.clientMsgId);
+    busyRooms.delete(item.roomId);
+    patchOutgoing(item.clientMsgId, { status: 'failed', error: describeError(error), errorCode: error.code });
+    ctx.toast('error', `Message not sent: ${describeError(error)}`);
+    pump();
   }
 
   return {
@@ -115,32 +143,41 @@ export function createChatActions(ctx: Ctx) {
         createdAt: new Date().toISOString(),
         status: 'pending',
       };
-      setOutbox((o) => [...o, item]);
-      void deliver(item.clientMsgId);
+      setOutbox((o) => enqueue(o, item));
+      pump();
     },
 
-    retry: (clientMsgId: string) => void deliver(clientMsgId),
+    retry(clientMsgId: string): void {
+      setOutbox((o) => requeue(o, clientMsgId));
+      pump();
+    },
 
     discard(clientMsgId: string): void {
       setOutbox((o) => o.filter((item) => item.clientMsgId !== clientMsgId));
     },
 
     /**
-     * After a (re)start: pending messages from before a reload go out again with their own
-     * clientMsgId, and those that failed only because the server was unreachable are retried.
+     * After a (re)start or a reconnect: pending messages (from before a reload too) go out again
+     * with their own clientMsgId, in the order written, without waiting out a retry delay.
      */
     flushOutbox(): void {
-      const { outbox, rooms } = store.get();
-      for (const item of outbox) {
-        if (!rooms[item.roomId]) {
-          if (item.status === 'pending')
-            patchOutgoing(item.clientMsgId, { status: 'failed', error: 'Not in this room' });
-          continue;
-        }
-        if (item.status === 'pending' || item.errorCode === 'UNAVAILABLE') {
-          void deliver(item.clientMsgId);
-        }
+      const { rooms } = store.get();
+      setOutbox((outbox) =>
+        outbox.map((item) => {
+          if (!rooms[item.roomId])
+            return item.status === 'pending' ? { ...item, status: 'failed', error: 'Not in this room' } : item;
+          // Stored by an older version: failed only because the server was unreachable.
+          return item.errorCode === 'UNAVAILABLE'
+            ? { ...item, status: 'pending', error: undefined, errorCode: undefined }
+            : item;
+        }),
+      );
+      for (const [roomId, timer] of waiting) {
+        clearTimeout(timer);
+        busyRooms.delete(roomId);
       }
+      waiting.clear();
+      pump();
     },
 
     async loadOlder(roomId: string): Promise<void> {

@@ -12,7 +12,6 @@ import { createRoomActions } from './rooms-actions.js';
 import { createStore, type Store } from './store.js';
 
 const BACK_BANNER_MS = 4000;
-const RECONNECT_RETRY_MS = 1500;
 
 export type Controller = ReturnType<typeof createController>;
 
@@ -46,8 +45,9 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
   }
 
   /**
-   * The server ended the connection itself: either the session was revoked (signed out
-   * elsewhere) or the server shut down for a restart. Only /api/me tells them apart.
+   * The connection ended for good ('closed'): the server disconnected it or refused it with a
+   * final answer. Either the session was revoked (signed out elsewhere) or something passing
+   * went wrong; only /api/me tells them apart. (Refusals that say retry the SDK retries itself.)
    */
   async function recover(client: ParleyClient, mySession: number): Promise<void> {
     setConnection('lost');
@@ -105,10 +105,6 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     client.onMessages((roomId, messages) => chat.receive(roomId, messages));
     client.onStatus((status) => onStatus(client, mySession, status));
     client.on('room:member', (event) => rooms.onMember(event));
-    client.socket.on('connect_error', () => {
-      // An inactive socket after an error was refused by the server (not merely unreachable).
-      if (!client.socket.active) setTimeout(() => void recover(client, mySession), RECONNECT_RETRY_MS);
-    });
     // Alongside the rooms, not before them: a slow key or buddy answer must not hold up the app.
     // The SDK holds dm:new until the first listener, which dms.start adds once the key pair is loaded.
     const extras = Promise.all([dms.start(client, user.id), buddies.start(client)]);

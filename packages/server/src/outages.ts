@@ -1,0 +1,65 @@
+import { unavailableDependencyOf, type Dependency } from './errors.js';
+import type { Logger } from './log.js';
+
+/**
+ * Logs a backing service's outage once, not once per request: "database unavailable" at the
+ * first failure, then nothing while it lasts, then "database back" when its probe answers
+ * again (it is probed every `probeEveryMs` while down, and only then).
+ */
+export interface OutageLog {
+  /** True (and logged at most once per outage) when the error means a backing service is down. */
+  report(error: unknown): boolean;
+  /** The dependencies currently taken as down. */
+  readonly down: ReadonlySet<Dependency>;
+  close(): void;
+}
+
+export function createOutageLog(deps: {
+  log: Logger;
+  probes: Partial<Record<Dependency, () => Promise<boolean>>>;
+  probeEveryMs?: number;
+  onChange?: (dependency: Dependency, down: boolean) => void;
+}): OutageLog {
+  const down = new Set<Dependency>();
+  const timers = new Map<Dependency, NodeJS.Timeout>();
+  const probeEveryMs = deps.probeEveryMs ?? 1000;
+
+  function watchUntilBack(dependency: Dependency, since: number): void {
+    const probe = deps.probes[dependency];
+    if (!probe) return;
+    const timer = setInterval(() => {
+      void probe().then(
+        (ok) => {
+          if (!ok || !down.has(dependency)) return;
+          down.delete(dependency);
+          clearInterval(timer);
+          timers.delete(dependency);
+          deps.log.info({ dependency, outageMs: Date.now() - since }, `${dependency} back`);
+          deps.onChange?.(dependency, false);
+        },
+        () => undefined,
+      );
+    }, probeEveryMs);
+    timer.unref();
+    timers.set(dependency, timer);
+  }
+
+  return {
+    down,
+    report(error) {
+      const dependency = unavailableDependencyOf(error);
+      if (!dependency) return false;
+      if (down.has(dependency)) return true;
+      down.add(dependency);
+      // The first error of the outage says what failed; the ones that follow add nothing.
+      deps.log.warn({ dependency, err: error }, `${dependency} unavailable`);
+      deps.onChange?.(dependency, true);
+      watchUntilBack(dependency, Date.now());
+      return true;
+    },
+    close() {
+      for (const timer of timers.values()) clearInterval(timer);
+      timers.clear();
+    },
+  };
+}
