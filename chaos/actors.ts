@@ -59,7 +59,7 @@ export class Actor {
       url,
       token,
       transports: ['websocket'],
-      ackTimeoutMs: 3000,
+      ackTimeoutMs: 2000,
       reconnectionDelayMs: 200,
       reconnectionDelayMaxMs: 2000,
     });

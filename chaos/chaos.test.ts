@@ -24,6 +24,6 @@ describe.runIf(services.postgres)('chaos', () => {
       console.log(`\nchaos (${full ? 'full' : 'short'} run, ${report.seconds.toFixed(0)} s)\n${report.table}\n`);
       expect(report.violations, report.table).toBe(0);
     },
-    full ? 900_000 : 150_000,
+    full ? 900_000 : 240_000,
   );
 });

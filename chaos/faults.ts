@@ -1,6 +1,6 @@
 import type { Actor } from './actors.js';
 import type { Cluster } from './cluster.js';
-import { sleep, type OwnRedis } from './services.js';
+import { progress, sleep, type OwnRedis } from './services.js';
 import type { TcpProxy } from './tcp-proxy.js';
 
 /** What a fault can act on. */
@@ -43,6 +43,9 @@ function someUsersLeave(world: World, victim: number): void {
     (a) => a.localPort !== undefined && world.clientProxy.upstreamOf(a.localPort) === victim,
   );
   for (const [i, actor] of onVictim.entries()) if (i % 2 === 0) actor.stayAwayOnDrop();
+  progress(
+    `instance ${victim}: ${onVictim.length} users, ${Math.ceil(onVictim.length / 2)} of them will not reconnect`,
+  );
 }
 
 /** Starts the victim again in the background; one that fails to start shows as an unexpected exit. */

@@ -2,8 +2,7 @@ import type { Message } from '@parley/protocol';
 import type { Actor } from './actors.js';
 import { computeFigures, markNow, wrongPresenceViews, type Figures } from './checks.js';
 import type { Fault, World } from './faults.js';
-import { progress } from './run.js';
-import { sleep, waitUntil } from './services.js';
+import { progress, sleep, waitUntil } from './services.js';
 
 export interface PhaseTiming {
   /** Traffic before the fault. */

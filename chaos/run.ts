@@ -7,7 +7,15 @@ import { formatTable, violations, type Figures } from './checks.js';
 import { startCluster, type Cluster } from './cluster.js';
 import { faults, type FaultName, type FaultTiming, type World } from './faults.js';
 import { runPhase, type PhaseTiming } from './phase.js';
-import { createOwnDatabase, postgresPort, startOwnRedis, type OwnDatabase, type OwnRedis } from './services.js';
+import {
+  createOwnDatabase,
+  postgresPort,
+  progress,
+  startOwnRedis,
+  startProgressClock,
+  type OwnDatabase,
+  type OwnRedis,
+} from './services.js';
 import { answersHttp, startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export interface ChaosSettings {
@@ -26,7 +34,7 @@ export const shortRun: ChaosSettings = {
   instanceTtlMs: 2000,
   faults: ['sigstop', 'sigterm', 'redisRestart', 'postgresOutageWithKill'],
   fault: { pauseMs: 5000, postgresOutageMs: 4000, redisDownMs: 1000, instanceDownMs: 1000 },
-  phase: { warmMs: 1500, tailMs: 2000, presenceBoundMs: 10_000, settleMs: 8000, messageEveryMs: 250, dmEveryMs: 1000 },
+  phase: { warmMs: 1500, tailMs: 2000, presenceBoundMs: 8000, settleMs: 6000, messageEveryMs: 250, dmEveryMs: 1000 },
 };
 
 export const fullRun: ChaosSettings = {
@@ -116,16 +124,10 @@ async function startWorld(settings: ChaosSettings, cleanup: Cleanup): Promise<Wo
   return { cluster, redis, clientProxy, postgresProxy, actors, timing: settings.fault, restarts: [] };
 }
 
-let runStarted = Date.now();
-/** One progress line on stderr, with the seconds since the run began. */
-export function progress(text: string): void {
-  console.error(`chaos ${((Date.now() - runStarted) / 1000).toFixed(1)} s: ${text}`);
-}
-
 /** Starts everything, runs each fault in turn, ends everything; never leaves a process behind. */
 export async function runChaos(settings: ChaosSettings): Promise<ChaosReport> {
   const started = Date.now();
-  runStarted = started;
+  startProgressClock();
   const cleanup = new Cleanup();
   const stopOnSignal = () => void cleanup.run().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);

@@ -16,6 +16,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+let runStarted = Date.now();
+export function startProgressClock(): void {
+  runStarted = Date.now();
+}
+
+/** One progress line on stderr, with the seconds since the run began. */
+export function progress(text: string): void {
+  console.error(`chaos ${((Date.now() - runStarted) / 1000).toFixed(1)} s: ${text}`);
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `test` every 100 ms until it holds or `ms` passes; answers whether it held. */
