@@ -60,7 +60,7 @@ export async function startCluster(count: number, env: NodeJS.ProcessEnv): Promi
       }
     });
     const url = `http://127.0.0.1:${ports[index]}/healthz`;
-    const up = await waitUntil(() => child.exitCode === null && answersHttp(url, 1000), 30_000);
+    const up = await waitUntil(() => child.exitCode === null && answersHttp(url, 1000), 90_000);
     if (!up) throw new Error(`instance ${index} did not start: ${stderr}`);
   };
 
@@ -83,7 +83,10 @@ export async function startCluster(count: number, env: NodeJS.ProcessEnv): Promi
     await launch(0);
     await Promise.all([...ports.keys()].slice(1).map((index) => launch(index)));
   } catch (error) {
-    for (const child of children) child?.kill('SIGKILL');
+    for (const [index, child] of children.entries()) {
+      expected.set(index, 'SIGKILL');
+      child?.kill('SIGKILL');
+    }
     throw error;
   }
 
