@@ -131,6 +131,11 @@ export class Actor {
     if (!this.client.socket.connected) this.client.socket.connect();
   }
 
+  /** A user whose client gave up reloads the page: a new connection attempt. */
+  reload(): void {
+    if (!this.client.socket.connected) this.client.socket.connect();
+  }
+
   /** From now on a lost connection stays lost: the user closed the laptop. */
   stayAwayOnDrop(): void {
     this.willReconnect = false;

@@ -1,6 +1,7 @@
-import type { Message, PresenceStatus } from '@parley/protocol';
+import type { PresenceStatus } from '@parley/protocol';
 import type { Actor } from './actors.js';
 import type { ExitRecord } from './cluster.js';
+import type { StoredMessage } from './services.js';
 
 /** Where each actor's records stood when a fault's phase began: its figures count what came after. */
 export interface Marks {
@@ -88,8 +89,8 @@ export interface PhaseOutcome {
   fault: string;
   marks: Marks;
   actors: Actor[];
-  /** The room's stored messages after the phase's first seq, from the server. */
-  history: Message[];
+  /** The room's stored messages after the phase's first seq, from the database. */
+  history: StoredMessage[];
   firstSeq: number;
   exits: ExitRecord[];
   presenceSeconds: number | undefined;

@@ -28,6 +28,8 @@ export interface Cluster {
   resume(index: number): void;
   /** Starts instance `index` again (after kill or terminate) and waits until it answers. */
   restart(index: number): Promise<void>;
+  /** Starts again every instance that is not running (one that crashed in an earlier phase). */
+  revive(): Promise<void>;
   /** Ends every instance still running (SIGKILL: the run is over). */
   stop(): Promise<void>;
 }
@@ -99,6 +101,12 @@ export async function startCluster(count: number, env: NodeJS.ProcessEnv): Promi
     pause: (index) => void children[index]?.kill('SIGSTOP'),
     resume: (index) => void children[index]?.kill('SIGCONT'),
     restart: (index) => launch(index),
+    async revive() {
+      const down = children.flatMap((child, index) =>
+        child && (child.exitCode !== null || child.signalCode !== null) ? [index] : [],
+      );
+      await Promise.all(down.map((index) => launch(index)));
+    },
     async stop() {
       await Promise.all(
         children.map((child, index) => {

@@ -1,12 +1,14 @@
 import type { Actor } from './actors.js';
 import type { Cluster } from './cluster.js';
-import { progress, sleep, type OwnRedis } from './services.js';
+import { progress, sleep, type OwnDatabase, type OwnRedis } from './services.js';
 import type { TcpProxy } from './tcp-proxy.js';
 
 /** What a fault can act on. */
 export interface World {
   cluster: Cluster;
   redis: OwnRedis;
+  /** The run's database, read directly for the stored history. */
+  database: OwnDatabase;
   /** In front of the instances: where clients connect. */
   clientProxy: TcpProxy;
   /** Between the instances and PostgreSQL. */

@@ -1,4 +1,3 @@
-import type { Message } from '@parley/protocol';
 import type { Actor } from './actors.js';
 import { computeFigures, markNow, wrongPresenceViews, type Figures } from './checks.js';
 import type { Fault, World } from './faults.js';
@@ -19,28 +18,6 @@ export interface PhaseTiming {
 
 /** How long presence must stay right to count as settled rather than passing by. */
 const STABLE_MS = 1000;
-
-/** Everything stored after `sinceSeq`, paged (bounded: at most 100 pages). */
-async function historyAfter(actors: Actor[], roomId: string, sinceSeq: number): Promise<Message[]> {
-  const reader = actors.find((a) => a.connected);
-  if (!reader) return [];
-  const messages: Message[] = [];
-  let since = sinceSeq;
-  for (let page = 0; page < 100; page += 1) {
-    const result = await reader.client.request('room:join', { roomId, sinceSeq: since }, { retries: 2 });
-    if (!result.ok) throw new Error(`room:join for the history: ${result.error.code}`);
-    messages.push(...result.messages);
-    since = result.messages.at(-1)?.seq ?? since;
-    if (!result.hasMore) break;
-  }
-  return messages;
-}
-
-async function latestSeq(actors: Actor[], roomId: string): Promise<number> {
-  const reader = actors.find((a) => a.connected);
-  const result = await reader?.client.request('room:join', { roomId }, { retries: 2 });
-  return result?.ok ? (result.messages.at(-1)?.seq ?? 0) : 0;
-}
 
 /** Sends room messages and private messages until `stop.sending` (retries until `stop.retrying`). */
 function startTraffic(world: World, roomId: string, timing: PhaseTiming) {
@@ -91,7 +68,11 @@ export async function runPhase(world: World, roomId: string, fault: Fault, timin
   const { actors, cluster } = world;
   const started = Date.now();
   const marks = markNow(actors, cluster.exits);
-  const firstSeq = await latestSeq(actors, roomId);
+  // Each fault starts from a whole system: crashed instances and clients that gave up come back.
+  await cluster.revive();
+  for (const actor of actors) actor.reload();
+  await waitUntil(() => actors.every((a) => a.connected), timing.settleMs);
+  const firstSeq = (await world.database.messagesAfter(roomId, 0)).at(-1)?.seq ?? 0;
   const traffic = startTraffic(world, roomId, timing);
   await sleep(timing.warmMs);
   await fault.inject(world);
@@ -111,7 +92,7 @@ export async function runPhase(world: World, roomId: string, fault: Fault, timin
   }, timing.settleMs);
   await Promise.all(world.restarts.splice(0));
   progress('settled; checking');
-  const history = await historyAfter(actors, roomId, firstSeq);
+  const history = await world.database.messagesAfter(roomId, firstSeq);
   return computeFigures({
     fault: fault.name,
     marks,

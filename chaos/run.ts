@@ -121,7 +121,7 @@ async function startWorld(settings: ChaosSettings, cleanup: Cleanup): Promise<Wo
   cleanup.add(() => actors.forEach((a) => a.close()));
   for (let i = 0; i < settings.users; i += 1) actors.push(await Actor.create(url, `chaos${run}_${i}`));
   progress(`${settings.users} users connected`);
-  return { cluster, redis, clientProxy, postgresProxy, actors, timing: settings.fault, restarts: [] };
+  return { cluster, redis, database, clientProxy, postgresProxy, actors, timing: settings.fault, restarts: [] };
 }
 
 /** Starts everything, runs each fault in turn, ends everything; never leaves a process behind. */

@@ -93,16 +93,27 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
 }
 
+/** What the checks need of a stored message. */
+export interface StoredMessage {
+  seq: number;
+  clientMsgId: string;
+  sender: { id: string };
+}
+
 /** The run's own PostgreSQL database, created here and dropped (forcibly) at the end. */
 export interface OwnDatabase {
   name: string;
   /** Its URL through the given port (the run's PostgreSQL proxy). */
   urlVia(port: number): string;
+  /** A room's stored messages after `sinceSeq`, read straight from the database (not through Parley). */
+  messagesAfter(roomId: string, sinceSeq: number): Promise<StoredMessage[]>;
   drop(): Promise<void>;
 }
 
-async function admin<T>(task: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_POSTGRES_URL, connectionTimeoutMillis: 5000 });
+async function admin<T>(task: (client: pg.Client) => Promise<T>, database?: string): Promise<T> {
+  const url = new URL(ADMIN_POSTGRES_URL);
+  if (database) url.pathname = `/${database}`;
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     return await task(client);
@@ -121,6 +132,17 @@ export async function createOwnDatabase(): Promise<OwnDatabase> {
       url.port = String(port);
       url.pathname = `/${name}`;
       return url.toString();
+    },
+    async messagesAfter(roomId, sinceSeq) {
+      const { rows } = await admin(
+        (c) =>
+          c.query<{ seq: string; client_msg_id: string; sender_id: string }>(
+            'SELECT seq, client_msg_id, sender_id FROM messages WHERE room_id = $1 AND seq > $2 ORDER BY seq',
+            [roomId, sinceSeq],
+          ),
+        name,
+      );
+      return rows.map((r) => ({ seq: Number(r.seq), clientMsgId: r.client_msg_id, sender: { id: r.sender_id } }));
     },
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
