@@ -65,18 +65,18 @@ function busiest(world: World): number {
   return best;
 }
 
+/** Ends the busiest instance (some of its users leave for good) and starts it again later. */
+async function stopBusiest(world: World, how: 'kill' | 'terminate'): Promise<void> {
+  const victim = busiest(world);
+  someUsersLeave(world, victim);
+  await world.cluster[how](victim);
+  await sleep(world.timing.instanceDownMs);
+  restartLater(world, victim);
+}
+
 export const faults = {
   none: { name: 'none (baseline)', inject: () => sleep(1000) },
-  sigkill: {
-    name: 'SIGKILL an instance',
-    async inject(world) {
-      const victim = busiest(world);
-      someUsersLeave(world, victim);
-      await world.cluster.kill(victim);
-      await sleep(world.timing.instanceDownMs);
-      restartLater(world, victim);
-    },
-  },
+  sigkill: { name: 'SIGKILL an instance', inject: (world) => stopBusiest(world, 'kill') },
   sigstop: {
     name: 'SIGSTOP/SIGCONT an instance',
     async inject(world) {
@@ -86,16 +86,7 @@ export const faults = {
       world.cluster.resume(victim);
     },
   },
-  sigterm: {
-    name: 'SIGTERM an instance',
-    async inject(world) {
-      const victim = busiest(world);
-      someUsersLeave(world, victim);
-      await world.cluster.terminate(victim);
-      await sleep(world.timing.instanceDownMs);
-      restartLater(world, victim);
-    },
-  },
+  sigterm: { name: 'SIGTERM an instance', inject: (world) => stopBusiest(world, 'terminate') },
   redisRestart: {
     name: 'Redis restart (empty)',
     inject: (world) => world.redis.restart(world.timing.redisDownMs),
