@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, sleep, waitUntil } from './services.js';
+import { freePort, sleep, spawnOwned, waitUntil } from './services.js';
 import { answersHttp } from './tcp-proxy.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,7 +42,7 @@ export async function startCluster(count: number, env: NodeJS.ProcessEnv): Promi
   const exits: ExitRecord[] = [];
 
   const launch = async (index: number) => {
-    const child = spawn(process.execPath, [serverMain], {
+    const child = spawnOwned(process.execPath, [serverMain], {
       env: { ...env, PORT: String(ports[index]), HOST: '127.0.0.1' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
