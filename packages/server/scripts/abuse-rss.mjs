@@ -24,7 +24,7 @@ async function startServer() {
   Object.assign(env, { RATE_LIMIT_PER_SEC: '1000', RATE_LIMIT_BURST: '1000' });
   const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i += 1) {
+  for (let i = 0; i < 300; i += 1) {
     if (
       await fetch(`${url}/healthz`).then(
         (r) => r.ok,
@@ -80,7 +80,10 @@ function rawWebSocket(url) {
 /** Sends `frame()` on `socket` as fast as the socket takes it, for the pattern's duration. */
 async function flood(socket, frame, until) {
   while (Date.now() < until && !socket.destroyed) {
-    if (!socket.write(frame())) await Promise.race([new Promise((r) => socket.once('drain', r)), sleep(200)]);
+    if (socket.write(frame())) continue;
+    let drained;
+    await Promise.race([new Promise((r) => socket.once('drain', (drained = r))), sleep(200)]);
+    socket.off('drain', drained);
   }
 }
 
