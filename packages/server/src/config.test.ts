@@ -58,4 +58,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ REDIS_URL: 'not a url' })).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ TRANSPORTS: 'carrier-pigeon' })).toThrow(/TRANSPORTS/);
   });
+
+  it('bounds the realtime transports by default: backlog, connect timeout, and who serves WebSocket', () => {
+    const defaults = loadConfig({});
+    expect(defaults.maxConnectionBacklogBytes).toBe(8 * 1024 * 1024);
+    expect(defaults.connectTimeoutMs).toBe(45_000);
+    expect(defaults.websocketServer).toBe('parley');
+    expect(loadConfig({ WEBSOCKET_SERVER: 'socketio' }).websocketServer).toBe('socketio');
+    expect(() => loadConfig({ WEBSOCKET_SERVER: 'uws' })).toThrow(/WEBSOCKET_SERVER/);
+    expect(() => loadConfig({ MAX_BACKLOG_BYTES: '1000' })).toThrow(/MAX_BACKLOG_BYTES/);
+  });
 });
