@@ -18,6 +18,8 @@ export interface FuzzOptions {
   seed: number;
   /** Packets to send at each target. */
   packetsPerTarget: number;
+  /** Per-target overrides of packetsPerTarget (HTTP requests cost the most, each its own request). */
+  packetsByTarget?: Partial<Record<TargetName, number>>;
   /** Packets between two health checks. */
   batchPackets: number;
   /** Sessions running at once against one target. */
@@ -42,7 +44,7 @@ export const DEFAULT_OPTIONS: Omit<FuzzOptions, 'seed' | 'log'> = {
 
 export interface Violation {
   target: TargetName;
-  kind: 'crash' | 'health' | 'rss';
+  kind: 'crash' | 'health' | 'rss' | 'error log' | 'INTERNAL answer';
   detail: string;
   /** The last inputs sent to that target before it was seen. */
   lastInputs: string[];
@@ -66,6 +68,8 @@ async function fuzzTokens(url: string, suffix: string): Promise<string[]> {
 
 interface Live {
   server: ServerProcess;
+  /** How many of the server's error lines are already reported. */
+  reportedErrors: number;
   accounts: HealthAccounts;
   tokens: string[];
 }
@@ -75,6 +79,7 @@ async function boot(rng: Prng): Promise<Live> {
   const suffix = rng.int(1_000_000).toString(36);
   return {
     server,
+    reportedErrors: 0,
     accounts: await createHealthAccounts(server.url, suffix),
     tokens: await fuzzTokens(server.url, suffix),
   };
@@ -118,8 +123,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         skipKnownCrashes: options.skipKnownCrashes,
         serverAlive: () => live.server.exit === undefined,
       }));
-      while (counts.packets < options.packetsPerTarget) {
-        const until = Math.min(options.packetsPerTarget, counts.packets + options.batchPackets);
+      const packets = options.packetsByTarget?.[target] ?? options.packetsPerTarget;
+      while (counts.packets < packets) {
+        const until = Math.min(packets, counts.packets + options.batchPackets);
         await runBatch(TARGETS[target], live, contexts, until);
         options.log(`[${target}] batch sent`);
         const violation = await checkAfterBatch(live, options);
@@ -133,10 +139,24 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           if (violation?.kind === 'crash') counts.crashes += 1;
           if (report.violations.length >= options.maxViolations) return report;
           await live.server.stop();
-          live = await boot(rng);
+          try {
+            live = await boot(rng);
+          } catch (error) {
+            report.violations.push({
+              target,
+              kind: 'crash',
+              detail: `restart failed: ${String(error)}`,
+              lastInputs: [],
+            });
+            return report;
+          }
           for (const ctx of contexts) Object.assign(ctx, { port: live.server.port, tokens: live.tokens });
         }
         options.log(`[${target}] ${counts.packets} packets, rss ${Math.round(live.server.rssMb() ?? 0)} MB`);
+      }
+      const internal = Object.entries(counts.answers).filter(([code]) => code.includes('INTERNAL'));
+      if (internal.length > 0) {
+        report.violations.push({ target, kind: 'INTERNAL answer', detail: JSON.stringify(internal), lastInputs: [] });
       }
     }
     return report;
@@ -158,6 +178,12 @@ async function checkAfterBatch(
   const during = crashOf(live.server);
   if (during) return during;
   if (unhealthy !== undefined) return { kind: 'health', detail: unhealthy };
+  // An error-level line is an unexpected failure (e.g. a payload that made a handler throw).
+  const errorLine = live.server.errorLines[live.reportedErrors];
+  if (errorLine !== undefined) {
+    live.reportedErrors = live.server.errorLines.length;
+    return { kind: 'error log', detail: errorLine };
+  }
   const rss = live.server.rssMb() ?? 0;
   if (rss > options.maxRssMb) return { kind: 'rss', detail: `RSS ${Math.round(rss)} MB > ${options.maxRssMb} MB` };
   return undefined;

@@ -15,6 +15,8 @@ export interface ServerProcess {
   exit: string | undefined;
   /** The last lines it wrote to stderr and stdout (warn level and above). */
   tail(): string;
+  /** Log lines at error or fatal level (an unexpected failure, never a refusal), the first few kept. */
+  readonly errorLines: string[];
   rssMb(): number | undefined;
   stop(): Promise<void>;
 }
@@ -37,8 +39,13 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
   });
   let output = '';
   // Keeps the last 16 KiB: enough for a stack trace, bounded however much the server logs.
+  const errorLines: string[] = [];
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-16_384);
+    const text = chunk.toString();
+    output = (output + text).slice(-16_384);
+    if (errorLines.length < 20 && /"level":(50|60)/.test(text)) {
+      for (const line of text.split('\n')) if (/"level":(50|60)/.test(line)) errorLines.push(line.slice(0, 2000));
+    }
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -47,6 +54,7 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
     port,
     exit: undefined,
     tail: () => output,
+    errorLines,
     rssMb() {
       try {
         const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -74,7 +82,7 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
 }
 
 async function waitUntilServing(server: ServerProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000; // a loaded machine can take a while
   for (;;) {
     if (server.exit !== undefined) throw new Error(`server exited at start (${server.exit}): ${server.tail()}`);
     try {
