@@ -32,15 +32,20 @@ describe.runIf(services.postgres && services.redis)('presence after a fault', ()
     for (const cleanup of cleanups.reverse()) await cleanup();
   }, TEST_TIMEOUT_MS);
 
+  /** An in-process instance and one in a child process (to signal), on the shared Redis. */
+  async function survivorAndChild() {
+    const env = presenceEnv(TEST_REDIS_URL);
+    const survivor = await startTestServer({ kind: 'postgres', env });
+    cleanups.push(() => survivor.close());
+    const child = await startChildServer(survivor, env);
+    cleanups.push(() => void child.process.kill('SIGKILL'));
+    return { survivor, child, ...(await buddiesOnTwoInstances(survivor, child.url)) };
+  }
+
   it(
     'shows a paused instance’s users offline once swept, and online again as soon as it wakes',
     async () => {
-      const env = presenceEnv(TEST_REDIS_URL);
-      const survivor = await startTestServer({ kind: 'postgres', env });
-      cleanups.push(() => survivor.close());
-      const paused = await startChildServer(survivor, env);
-      cleanups.push(() => void paused.process.kill('SIGKILL'));
-      const { alice, bob, aliceSaw, bobInAlicesList } = await buddiesOnTwoInstances(survivor, paused.url);
+      const { child: paused, alice, bob, aliceSaw, bobInAlicesList } = await survivorAndChild();
       const bobWas: ConnectionStatus[] = [];
       bob.client.onStatus((status) => bobWas.push(status));
 
@@ -71,12 +76,7 @@ describe.runIf(services.postgres && services.redis)('presence after a fault', ()
   it(
     'announces offline at a graceful shutdown the users connected nowhere else, sooner than a sweep',
     async () => {
-      const env = presenceEnv(TEST_REDIS_URL);
-      const survivor = await startTestServer({ kind: 'postgres', env });
-      cleanups.push(() => survivor.close());
-      const stopping = await startChildServer(survivor, env);
-      cleanups.push(() => void stopping.process.kill('SIGKILL'));
-      const { alice, bob, aliceSaw, bobInAlicesList } = await buddiesOnTwoInstances(survivor, stopping.url);
+      const { survivor, child: stopping, alice, bob, aliceSaw, bobInAlicesList } = await survivorAndChild();
       // Dave has a tab on each instance: the one that stays keeps him online.
       const dave = await connectUser(survivor);
       const davesOtherTab = await connectUser({ ...survivor, url: stopping.url }, { token: dave.token });

@@ -30,10 +30,10 @@ interface HeldConnection {
  * - an instance killed: its users go offline within T + T/3 (another instance sweeps it)
  *   [0.9–1.2 s];
  * - an instance paused past T: it is swept (its users shown offline); at its first beat after
- *   waking it finds its heartbeat gone and re-announces what it holds: within T/3 [21–54 ms];
+ *   waking it finds its heartbeat gone and re-announces what it holds: within T/3 [21–88 ms];
  * - Redis restarted (every key lost): each instance finds its heartbeat gone at its first beat
  *   after the client reconnects (node-redis retries within 2.2 s) and re-announces: within
- *   2.2 s + T/3 of Redis being back [0.1–0.4 s]; users who left meanwhile are owed an offline;
+ *   2.2 s + T/3 of Redis being back [0.1–0.8 s]; users who left meanwhile are owed an offline;
  * - a graceful shutdown: users with no connection elsewhere go offline at once, before Redis
  *   closes (no grace: their clients reconnect elsewhere and come back online) [0.16–0.3 s];
  * - no presence key outlives its owner by more than 3 T: the instances set, the connections
