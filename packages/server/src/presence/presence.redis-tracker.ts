@@ -57,6 +57,8 @@ export function createRedisPresence(
   const beatEvery = Math.max(50, Math.floor(timing.instanceTtlMs / 3));
   const listeners: ((change: PresenceChange) => void)[] = [];
   const held = new Map<string, HeldConnection>();
+  /** How many held connections each user has: a disconnect must not scan every connection. */
+  const heldPerUser = new Map<string, number>();
   const graceTimers = new Map<string, NodeJS.Timeout>();
   /** Users whose offline could not be written (Redis down): retried at every re-announcement. */
   const owedOffline = new Set<string>();
@@ -146,9 +148,9 @@ export function createRedisPresence(
   }
 
   async function renewUserKeys() {
-    const users = new Set([...held.values()].map((conn) => conn.userId));
+    const users = [...heldPerUser.keys()];
     await Promise.all(
-      [...users].flatMap((userId) => [
+      users.flatMap((userId) => [
         client.pExpire(key.user(userId), Number(keyTtlMs)),
         client.pExpire(key.status(userId), Number(keyTtlMs)),
       ]),
@@ -198,6 +200,7 @@ export function createRedisPresence(
     graceTimers.clear();
     const leaving = [...held.entries()];
     held.clear();
+    heldPerUser.clear();
     await Promise.all(leaving.map(([connectionId, conn]) => update(conn.userId, connectionId, '', '0')));
     await Promise.all([...users].map((userId) => update(userId, '-', '', '1')));
     await Promise.all([...owedOffline].map((userId) => update(userId, '-', '', '2')));
@@ -222,13 +225,19 @@ export function createRedisPresence(
       clearTimeout(graceTimers.get(userId));
       graceTimers.delete(userId);
       owedOffline.delete(userId);
+      if (!held.has(connectionId)) heldPerUser.set(userId, (heldPerUser.get(userId) ?? 0) + 1);
       held.set(connectionId, { userId, value: 'online' });
       await ready;
       await track(register(connectionId));
     },
     async disconnect(userId, connectionId) {
-      if (!held.delete(connectionId) || closing) return;
-      if (![...held.values()].some((conn) => conn.userId === userId)) startGrace(userId);
+      const conn = held.get(connectionId);
+      held.delete(connectionId);
+      if (!conn || closing) return;
+      const left = (heldPerUser.get(conn.userId) ?? 1) - 1;
+      if (left > 0) heldPerUser.set(conn.userId, left);
+      else heldPerUser.delete(conn.userId);
+      if (left <= 0) startGrace(userId);
       await track(unregister(userId, connectionId));
     },
     async setAway(userId, connectionId, away) {
