@@ -25,18 +25,19 @@ interface HeldConnection {
  * Presence in Redis: every instance keeps its own connection set under a heartbeat key with a
  * TTL, and keeps in memory what it really holds, so Redis can be told again when it forgets.
  *
- * Bounds, with T = PRESENCE_INSTANCE_TTL_MS and a heartbeat every T/3 (measured in
- * crash.test.ts, faults.test.ts and presence.tracker.test.ts, with T = 1 s):
- * - an instance killed: its users go offline within T + T/3 (another instance sweeps it);
- * - Redis restarted (every key lost): each instance finds its heartbeat gone at its next beat
- *   after the client reconnects (node-redis retries within 2.2 s) and re-announces every
- *   connection it holds: buddies see them online again within T/3 + 2.2 s of Redis being back;
- * - an instance paused past T: it is swept (its users shown offline), and at its first beat
- *   after waking it finds its heartbeat gone and re-announces: within T/3 of waking;
+ * Bounds, with T = PRESENCE_INSTANCE_TTL_MS and a heartbeat every T/3; in brackets what the
+ * tests measured with T = 1 s (crash.test.ts, faults.test.ts, presence.recovery.test.ts):
+ * - an instance killed: its users go offline within T + T/3 (another instance sweeps it)
+ *   [0.9–1.2 s];
+ * - an instance paused past T: it is swept (its users shown offline); at its first beat after
+ *   waking it finds its heartbeat gone and re-announces what it holds: within T/3 [21–88 ms];
+ * - Redis restarted (every key lost): each instance finds its heartbeat gone at its first beat
+ *   after the client reconnects (node-redis retries within 2.2 s) and re-announces: within
+ *   2.2 s + T/3 of Redis being back [0.1–0.8 s]; users who left meanwhile are owed an offline;
  * - a graceful shutdown: users with no connection elsewhere go offline at once, before Redis
- *   closes (no grace: their clients reconnect elsewhere and come back online);
- * - no presence key outlives its owner by more than 3 T: the connections hash and each user's
- *   keys carry a TTL of 3 T that the holding instances renew at every beat.
+ *   closes (no grace: their clients reconnect elsewhere and come back online) [0.16–0.3 s];
+ * - no presence key outlives its owner by more than 3 T: the instances set, the connections
+ *   hash and each user's keys carry a TTL of 3 T that the holding instances renew every beat.
  */
 export function createRedisPresence(
   client: RedisClient,
@@ -56,6 +57,8 @@ export function createRedisPresence(
   const beatEvery = Math.max(50, Math.floor(timing.instanceTtlMs / 3));
   const listeners: ((change: PresenceChange) => void)[] = [];
   const held = new Map<string, HeldConnection>();
+  /** How many held connections each user has: a disconnect must not scan every connection. */
+  const heldPerUser = new Map<string, number>();
   const graceTimers = new Map<string, NodeJS.Timeout>();
   /** Users whose offline could not be written (Redis down): retried at every re-announcement. */
   const owedOffline = new Set<string>();
@@ -145,9 +148,9 @@ export function createRedisPresence(
   }
 
   async function renewUserKeys() {
-    const users = new Set([...held.values()].map((conn) => conn.userId));
+    const users = [...heldPerUser.keys()];
     await Promise.all(
-      [...users].flatMap((userId) => [
+      users.flatMap((userId) => [
         client.pExpire(key.user(userId), Number(keyTtlMs)),
         client.pExpire(key.status(userId), Number(keyTtlMs)),
       ]),
@@ -197,6 +200,7 @@ export function createRedisPresence(
     graceTimers.clear();
     const leaving = [...held.entries()];
     held.clear();
+    heldPerUser.clear();
     await Promise.all(leaving.map(([connectionId, conn]) => update(conn.userId, connectionId, '', '0')));
     await Promise.all([...users].map((userId) => update(userId, '-', '', '1')));
     await Promise.all([...owedOffline].map((userId) => update(userId, '-', '', '2')));
@@ -221,13 +225,19 @@ export function createRedisPresence(
       clearTimeout(graceTimers.get(userId));
       graceTimers.delete(userId);
       owedOffline.delete(userId);
+      if (!held.has(connectionId)) heldPerUser.set(userId, (heldPerUser.get(userId) ?? 0) + 1);
       held.set(connectionId, { userId, value: 'online' });
       await ready;
       await track(register(connectionId));
     },
     async disconnect(userId, connectionId) {
-      if (!held.delete(connectionId) || closing) return;
-      if (![...held.values()].some((conn) => conn.userId === userId)) startGrace(userId);
+      const conn = held.get(connectionId);
+      held.delete(connectionId);
+      if (!conn || closing) return;
+      const left = (heldPerUser.get(conn.userId) ?? 1) - 1;
+      if (left > 0) heldPerUser.set(conn.userId, left);
+      else heldPerUser.delete(conn.userId);
+      if (left <= 0) startGrace(userId);
       await track(unregister(userId, connectionId));
     },
     async setAway(userId, connectionId, away) {

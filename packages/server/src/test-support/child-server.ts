@@ -33,6 +33,7 @@ export async function startChildServer(peer: TestServer, env: Record<string, str
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => ((await fetch(`${url}/readyz`).catch(() => null))?.ok ? true : undefined), 15_000);
+  // Generous: a loaded machine takes a while to start node and open the database.
+  await eventually(async () => ((await fetch(`${url}/readyz`).catch(() => null))?.ok ? true : undefined), 30_000);
   return { url, process: child, exited };
 }
