@@ -173,6 +173,8 @@ export async function startParley(options: ParleyOptions): Promise<Target> {
     RATE_LIMIT_BURST: '1000000',
     MAX_CONNECTIONS: '100000',
     MAX_CONNECTIONS_PER_USER: '100000',
+    MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    CONNECTIONS_PER_ADDRESS_PER_MINUTE: '10000000',
     NODE_ENV: 'production',
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;

@@ -13,6 +13,7 @@ import { createCallsService } from './calls/calls.service.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError, toErrorBody } from './errors.js';
+import { compileTrust } from './http/client-address.js';
 import { operationsRoutes } from './http/operations.routes.js';
 import { staticRoutes } from './http/static.routes.js';
 import type { Logger } from './log.js';
@@ -22,9 +23,11 @@ import { openOutbox } from './dms/open-outbox.js';
 import { createMessageWriter } from './messages/message-writer.js';
 import { createMessagesService } from './messages/messages.service.js';
 import { messagesHandlers } from './messages/messages.handlers.js';
+import { createLimiterFactory } from './limits/limiter.js';
 import { createMetrics } from './metrics.js';
 import { openPresenceTracker } from './presence/open-tracker.js';
 import { createPresenceService } from './presence/presence.service.js';
+import { createAddressGate } from './realtime/address-gate.js';
 import { sessionChannel } from './realtime/fanout.js';
 import { createInFlight } from './realtime/handle.js';
 import { attachRedisAdapter, connectRedis, type RedisLink } from './realtime/redis-adapter.js';
@@ -49,7 +52,8 @@ export async function createApp(deps: { config: Config; database: Database; log:
   const loggerInstance: FastifyBaseLogger = log;
   const http: FastifyInstance = Fastify({
     loggerInstance,
-    trustProxy: config.trustProxy,
+    // The same rule as the realtime transports' clientAddressOf (http/client-address.ts).
+    trustProxy: config.trustProxy === false ? false : compileTrust(config.trustProxy),
     bodyLimit: 16 * 1024,
   });
   await http.register(fastifyCookie);
@@ -62,10 +66,12 @@ export async function createApp(deps: { config: Config; database: Database; log:
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such route' } }),
   );
 
-  const io = createSocketServer(http.server, config);
   const redis: RedisLink | undefined = config.redisUrl
     ? await connectRedis({ url: config.redisUrl, prefix: config.redisPrefix }, log)
     : undefined;
+  const limiters = createLimiterFactory(redis);
+  const addressGate = createAddressGate({ config, log, metrics, limiters });
+  const io = createSocketServer(http.server, config, addressGate);
   if (redis) attachRedisAdapter(io, redis);
   const fanout = createSocketIoFanout(io);
   const auth = createAuthService({
@@ -135,6 +141,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     lifecycles: [dms, presence],
     authenticate: (token) => auth.authenticate(token),
     roomIdsOf: (userId) => rooms.roomIdsOf(userId),
+    addressGate,
   });
 
   authRoutes(http, {

@@ -25,6 +25,18 @@ export function createMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    connectionRefusals: new Counter({
+      name: 'parley_connection_refusals_total',
+      help: 'Realtime connections refused before the handshake, by reason (address_open, address_rate, origin)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    requestRefusals: new Counter({
+      name: 'parley_request_refusals_total',
+      help: 'HTTP requests refused by a guard, by reason (cross_site)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     messagesStored: new Counter({
       name: 'parley_messages_stored_total',
       help: 'Room messages durably stored',

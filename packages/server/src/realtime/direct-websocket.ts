@@ -5,6 +5,7 @@ import { SESSION_COOKIE, type ServerEventName, type ServerEventPayloads, type Us
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { AddressGate } from './address-gate.js';
 import { ConnectRefused, type ConnectionGate } from './connection-gate.js';
 import type { Connection } from './connection.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
@@ -45,6 +46,7 @@ interface EndpointDeps {
   gate: ConnectionGate;
   dispatch: DispatchEvent;
   newBucket(): TokenBucket;
+  addressGate: AddressGate;
 }
 
 /** What every connection of one endpoint shares; a connection keeps one reference to it. */
@@ -94,7 +96,11 @@ export function attachDirectWebSocket(
     if (closed) return void socket.destroy();
     if (isFreshHandshake(req, io.path()) && isOriginAllowed(req, deps.config.allowedOrigins)) {
       const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
-      wss.handleUpgrade(req, socket, head, (ws) => openSocket(shared, ws, socket, cookieToken));
+      deps.addressGate.admitUpgrade(req, socket, () =>
+        closed
+          ? socket.destroy()
+          : wss.handleUpgrade(req, socket, head, (ws) => openSocket(shared, ws, socket, cookieToken)),
+      );
       return;
     }
     for (const listener of socketIoUpgrade) listener.call(httpServer, req, socket, head);

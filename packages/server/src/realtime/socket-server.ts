@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Config } from '../config.js';
+import type { AddressGate } from './address-gate.js';
 import { createConnectionGate, type ConnectionGateDeps } from './connection-gate.js';
 import type { Connection } from './connection.js';
 import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-websocket.js';
@@ -16,19 +17,23 @@ export type ParleyNamespace = Namespace<ClientToServerEvents, ServerToClientEven
 
 export interface RealtimeDeps extends ConnectionGateDeps {
   handlers: Handlers;
+  addressGate: AddressGate;
 }
 
-export function createSocketServer(httpServer: HttpServer, config: Config): ParleyServer {
-  return new Server(httpServer, {
+export function createSocketServer(httpServer: HttpServer, config: Config, addressGate: AddressGate): ParleyServer {
+  const io: ParleyServer = new Server(httpServer, {
     transports: config.transports,
     // Twice the event limit: an event a little too large is answered TOO_LARGE by the handler
     // wrapper; a frame past this is cut off by the transport before it is buffered.
     maxHttpBufferSize: config.maxEventBytes * 2,
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
-    allowRequest: (req, callback) => callback(null, isOriginAllowed(req, config.allowedOrigins)),
+    allowRequest: (req, callback) =>
+      isOriginAllowed(req, config.allowedOrigins) ? addressGate.allowRequest(req, callback) : callback(null, false),
     ...(config.allowedOrigins.length > 0 ? { cors: { origin: config.allowedOrigins, credentials: true } } : {}),
   });
+  addressGate.watch(io.engine);
+  return io;
 }
 
 /**
@@ -78,7 +83,14 @@ export function acceptConnections(
   });
 
   if (!deps.config.transports.includes('websocket')) return undefined;
-  return attachDirectWebSocket(httpServer, io, { config: deps.config, log: deps.log, gate, dispatch, newBucket });
+  return attachDirectWebSocket(httpServer, io, {
+    config: deps.config,
+    log: deps.log,
+    gate,
+    dispatch,
+    newBucket,
+    addressGate: deps.addressGate,
+  });
 }
 
 function tokenOf(socket: Socket): string | undefined {

@@ -72,6 +72,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LOG_LEVEL: 'info',
     RATE_LIMIT_PER_SEC: '1000',
     RATE_LIMIT_BURST: '1000',
+    // Every test client comes from 127.0.0.1: tests of these limits set their own.
+    MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    CONNECTIONS_PER_ADDRESS_PER_MINUTE: '1000000',
     ...dataEnv,
     ...options.env,
   });
