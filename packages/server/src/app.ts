@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError, toErrorBody } from './errors.js';
 import { compileTrust } from './http/client-address.js';
+import { refuseCrossSiteRequests } from './http/cross-site.js';
 import { operationsRoutes } from './http/operations.routes.js';
 import { staticRoutes } from './http/static.routes.js';
 import type { Logger } from './log.js';
@@ -57,6 +58,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     bodyLimit: 16 * 1024,
   });
   await http.register(fastifyCookie);
+  refuseCrossSiteRequests(http, { allowedOrigins: config.allowedOrigins, log, metrics });
   http.setErrorHandler((error: FastifyError, _request, reply) => {
     const appError = toHttpError(error);
     if (appError.code === 'INTERNAL') log.error({ err: error }, 'request failed');

@@ -4,8 +4,10 @@ import type { ErrorBody } from '@parley/protocol';
 import type { Config } from '../config.js';
 import { addressKey, clientAddressOf, compileTrust } from '../http/client-address.js';
 import type { LimiterFactory } from '../limits/limiter.js';
+import { createWarnOnce } from '../limits/warn-once.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { checkOriginOfEveryRequest, type EngineMiddlewares } from './origin-guard.js';
 
 /**
  * Connections per client address, signed in or not, on both transports, decided before the
@@ -18,8 +20,11 @@ import type { Metrics } from '../metrics.js';
 export interface AddressGate {
   /** Engine.IO's `allowRequest`: a new long-polling session (or a WebSocket Socket.IO serves). */
   allowRequest(req: IncomingMessage, callback: (error: string | null | undefined, success: boolean) => void): void;
-  /** Releases each long-polling session admitted by {@link allowRequest} when it closes. */
-  watch(engine: EngineEvents): void;
+  /**
+   * Engine.IO's side: every request of a session has its Origin checked (not only the
+   * handshake), and each session admitted by {@link allowRequest} is released when it closes.
+   */
+  attach(engine: EngineEvents & EngineMiddlewares): void;
   /** The direct endpoint's upgrade: `accept` runs once admitted; a refused socket is answered 429 and closed. */
   admitUpgrade(req: IncomingMessage, socket: Duplex, accept: () => void): void;
   /** Open connections counted for the address `req` comes from (tests, metrics). */
@@ -46,8 +51,6 @@ type Admission = { release: () => void } | { refused: 'address_open' | 'address_
 
 /** How long a client over the open-connection cap is told to wait: connections close at their own pace. */
 const OPEN_CAP_RETRY_MS = 5000;
-/** One warning per address per this long: a flood of refusals must not become a flood of log lines. */
-const WARN_EVERY_MS = 60_000;
 
 export function createAddressGate(deps: AddressGateDeps): AddressGate {
   const { config, log, metrics } = deps;
@@ -57,7 +60,7 @@ export function createAddressGate(deps: AddressGateDeps): AddressGate {
     durationSeconds: 60,
   });
   const open = new Map<string, number>();
-  const warnedAt = new Map<string, number>();
+  const warnOnce = createWarnOnce(log);
   /** Long-polling handshakes admitted, until Engine.IO opens (or fails to open) their session. */
   const pending = new WeakMap<IncomingMessage, () => void>();
 
@@ -75,12 +78,7 @@ export function createAddressGate(deps: AddressGateDeps): AddressGate {
 
   function refused(key: string, reason: 'address_open' | 'address_rate', retryAfterMs: number): Admission {
     metrics.connectionRefusals.inc({ reason });
-    const now = Date.now();
-    if (now - (warnedAt.get(key) ?? 0) >= WARN_EVERY_MS) {
-      if (warnedAt.size >= 10_000) warnedAt.clear();
-      warnedAt.set(key, now);
-      log.warn({ address: key, reason, open: open.get(key) ?? 0 }, 'connection refused: too many from this address');
-    }
+    warnOnce(key, { address: key, reason, open: open.get(key) ?? 0 }, 'connection refused: too many from this address');
     return { refused: reason, retryAfterMs };
   }
 
@@ -118,7 +116,8 @@ export function createAddressGate(deps: AddressGateDeps): AddressGate {
       });
     },
 
-    watch(engine) {
+    attach(engine) {
+      checkOriginOfEveryRequest(engine, deps);
       engine.on('connection', (socket) => {
         const release = pending.get(socket.request);
         if (!release) return;

@@ -8,7 +8,7 @@ import type { Connection } from './connection.js';
 import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-websocket.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
 import { createEventDispatcher, dispatchSocketIoEvents, type Handlers, type SocketData } from './handle.js';
-import { isOriginAllowed, readCookie, tokenOfAuth } from './handshake.js';
+import { readCookie, tokenOfAuth } from './handshake.js';
 import { createTokenBucket } from './rate-limit.js';
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -28,11 +28,11 @@ export function createSocketServer(httpServer: HttpServer, config: Config, addre
     maxHttpBufferSize: config.maxEventBytes * 2,
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
-    allowRequest: (req, callback) =>
-      isOriginAllowed(req, config.allowedOrigins) ? addressGate.allowRequest(req, callback) : callback(null, false),
+    // Origin is checked on every request, this one included: AddressGate.attach.
+    allowRequest: (req, callback) => addressGate.allowRequest(req, callback),
     ...(config.allowedOrigins.length > 0 ? { cors: { origin: config.allowedOrigins, credentials: true } } : {}),
   });
-  addressGate.watch(io.engine);
+  addressGate.attach(io.engine);
   return io;
 }
 
