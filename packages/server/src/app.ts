@@ -7,6 +7,7 @@ import { buddiesHandlers } from './buddies/buddies.handlers.js';
 import { createBuddiesService } from './buddies/buddies.service.js';
 import { setLastSeen } from './buddies/buddies.store.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
+import { startSessionSweeper } from './auth/session-sweeper.js';
 import { callsHandlers } from './calls/calls.handlers.js';
 import { callsRoutes } from './calls/calls.routes.js';
 import { createCallsService } from './calls/calls.service.js';
@@ -15,6 +16,7 @@ import type { Database } from './db/database.js';
 import { AppError, toErrorBody } from './errors.js';
 import { compileTrust } from './http/client-address.js';
 import { refuseCrossSiteRequests } from './http/cross-site.js';
+import { securityHeaders } from './http/security-headers.js';
 import { operationsRoutes } from './http/operations.routes.js';
 import { staticRoutes } from './http/static.routes.js';
 import type { Logger } from './log.js';
@@ -58,6 +60,8 @@ export async function createApp(deps: { config: Config; database: Database; log:
     bodyLimit: 16 * 1024,
   });
   await http.register(fastifyCookie);
+  // Headers first: they go on every answer, a refusal by the hooks after this one included.
+  await securityHeaders(http);
   refuseCrossSiteRequests(http, { allowedOrigins: config.allowedOrigins, log, metrics });
   http.setErrorHandler((error: FastifyError, _request, reply) => {
     const appError = toHttpError(error);
@@ -161,15 +165,16 @@ export async function createApp(deps: { config: Config; database: Database; log:
   });
   await staticRoutes(http, config.webRoot);
 
-  const sweepSessions = () =>
-    auth.sweepExpiredSessions().catch((err: unknown) => log.warn({ err }, 'expired session sweep failed'));
-  void sweepSessions();
-  const sessionSweeper = setInterval(() => void sweepSessions(), 3600_000).unref();
+  const sessionSweeper = startSessionSweeper({
+    auth,
+    disconnectSession: (tokenHash) => io.in(sessionChannel(tokenHash)).disconnectSockets(true),
+    log,
+  });
 
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     inFlight.draining = true;
-    clearInterval(sessionSweeper);
+    sessionSweeper.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       inFlight.settled(),
