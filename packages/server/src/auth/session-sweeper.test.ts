@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { me } from '@parley/sdk';
 import type { ConnectionStatus } from '@parley/sdk';
-import { connectUser, eventually, startTestServer, type TestServer } from '../test-support/index.js';
+import { connectUser, databaseKinds, eventually, startTestServer, type TestServer } from '../test-support/index.js';
 import { hashToken } from './auth.service.js';
 
 async function expireAt(server: TestServer, token: string, at: Date): Promise<void> {
@@ -12,10 +12,12 @@ async function expireAt(server: TestServer, token: string, at: Date): Promise<vo
     .execute();
 }
 
-describe('expired sessions', () => {
+const kinds = await databaseKinds();
+
+describe.each(kinds)('expired sessions on %s', (kind) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ kind });
   });
   afterAll(async () => {
     await server.close();
