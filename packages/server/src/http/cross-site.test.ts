@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { me, register } from '@parley/sdk';
-import { TEST_PASSWORD, startTestServer, uniqueName, type TestServer } from '../test-support/index.js';
+import { TEST_PASSWORD, metricValue, startTestServer, uniqueName, type TestServer } from '../test-support/index.js';
 
 async function post(server: TestServer, path: string, headers: Record<string, string>, body?: unknown) {
   const response = await fetch(`${server.url}${path}`, {
@@ -11,11 +11,7 @@ async function post(server: TestServer, path: string, headers: Record<string, st
   return { status: response.status, body: (await response.json().catch(() => null)) as unknown };
 }
 
-async function refusals(server: TestServer): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('parley_request_refusals_total{reason="cross_site"}'));
-  return Number(line?.split(' ')[1] ?? 0);
-}
+const refusals = (server: TestServer) => metricValue(server, 'parley_request_refusals_total{reason="cross_site"}');
 
 const stillSignedIn = async (server: TestServer, token: string) =>
   me(server.url, token).then(

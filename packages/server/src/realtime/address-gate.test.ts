@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
@@ -8,44 +8,16 @@ import {
   TEST_PASSWORD,
   TEST_REDIS_URL,
   eventually,
+  metricValue,
+  rawUpgrade,
   requireServices,
   startTestServer,
   uniqueName,
   type TestServer,
+  type UpgradeAnswer,
 } from '../test-support/index.js';
 
 const { redis: redisUp } = await requireServices('redis');
-
-type Answer = { status: 101; socket: Socket } | { status: number; body: string; headers: IncomingHttpHeaders };
-
-/** One WebSocket upgrade to Parley's endpoint, from `localAddress`, with extra headers. */
-function upgrade(server: TestServer, options: { localAddress?: string; headers?: Record<string, string> } = {}) {
-  const url = new URL(server.url);
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      path: '/socket.io/?EIO=4&transport=websocket',
-      localAddress: options.localAddress ?? '127.0.0.1',
-      agent: false,
-      headers: {
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...options.headers,
-      },
-    });
-    req.on('upgrade', (_res, socket) => resolve({ status: 101, socket }));
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** A long-polling handshake (GET with no sid). */
 function pollingHandshake(server: TestServer, localAddress = '127.0.0.1') {
@@ -74,13 +46,11 @@ async function attempts<T>(count: number, concurrency: number, attempt: (i: numb
   return results;
 }
 
-const held = (answers: Answer[]) => answers.filter((a): a is Extract<Answer, { status: 101 }> => a.status === 101);
+const held = (answers: UpgradeAnswer[]) =>
+  answers.filter((a): a is Extract<UpgradeAnswer, { status: 101 }> => a.status === 101);
 
-async function refusalCount(server: TestServer, reason: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`parley_connection_refusals_total{reason="${reason}"}`));
-  return Number(line?.split(' ')[1] ?? 0);
-}
+const refusalCount = (server: TestServer, reason: string) =>
+  metricValue(server, `parley_connection_refusals_total{reason="${reason}"}`);
 
 /** A signed-in Socket.IO WebSocket client (not the SDK, which cannot pick its local address). */
 async function connectFrom(server: TestServer, localAddress: string) {
@@ -110,7 +80,7 @@ describe('connections per address', () => {
 
   it('holds no more than the cap of 2,000 WebSocket upgrades from one address; another address still connects', async () => {
     const server = await start({ MAX_CONNECTIONS_PER_ADDRESS: '20' });
-    const answers = await attempts(2000, 200, () => upgrade(server));
+    const answers = await attempts(2000, 200, () => rawUpgrade(server));
     sockets.push(...held(answers).map((a) => a.socket));
     expect(held(answers)).toHaveLength(20);
     const refused = answers.filter((a) => a.status !== 101);
@@ -134,13 +104,13 @@ describe('connections per address', () => {
 
   it('counts a connection until it closes, whichever way it closes', async () => {
     const server = await start({ MAX_CONNECTIONS_PER_ADDRESS: '2' });
-    const first = await upgrade(server);
-    const second = await upgrade(server);
-    expect([first.status, second.status, (await upgrade(server)).status]).toEqual([101, 101, 429]);
+    const first = await rawUpgrade(server);
+    const second = await rawUpgrade(server);
+    expect([first.status, second.status, (await rawUpgrade(server)).status]).toEqual([101, 101, 429]);
     if ('socket' in first) first.socket.destroy(); // cut off
     if ('socket' in second) second.socket.end(); // closed politely
     const again = await eventually(async () => {
-      const answer = await upgrade(server);
+      const answer = await rawUpgrade(server);
       if (answer.status === 101) return answer;
       return undefined;
     });
@@ -172,11 +142,11 @@ describe('connections per address', () => {
   it('limits the rate of new connections per address, and says when to retry', async () => {
     const server = await start({ CONNECTIONS_PER_ADDRESS_PER_MINUTE: '3', MAX_CONNECTIONS_PER_ADDRESS: '100' });
     for (let i = 0; i < 3; i += 1) {
-      const answer = await upgrade(server);
+      const answer = await rawUpgrade(server);
       expect(answer.status).toBe(101);
       if ('socket' in answer) answer.socket.destroy();
     }
-    const refused = await upgrade(server);
+    const refused = await rawUpgrade(server);
     expect(refused.status).toBe(429);
     if ('body' in refused) {
       const { error } = JSON.parse(refused.body) as { error: { code: string; retryAfterMs: number } };
@@ -186,7 +156,7 @@ describe('connections per address', () => {
     }
     expect((await pollingHandshake(server)).status).toBe(429);
     expect(await refusalCount(server, 'address_rate')).toBe(2);
-    expect((await upgrade(server, { localAddress: '127.0.0.2' })).status).toBe(101);
+    expect((await rawUpgrade(server, { localAddress: '127.0.0.2' })).status).toBe(101);
   });
 
   it.runIf(redisUp)('limits the rate across instances that share Redis', async () => {
@@ -198,9 +168,9 @@ describe('connections per address', () => {
     const a = await start(env);
     const b = await startTestServer({ env, shareDataWith: a });
     servers.push(b);
-    const statuses: number[] = [];
+    const statuses: (number | string)[] = [];
     for (const server of [a, b, a, b, a, b]) {
-      const answer = await upgrade(server);
+      const answer = await rawUpgrade(server);
       statuses.push(answer.status);
       if ('socket' in answer) answer.socket.destroy();
     }
@@ -220,12 +190,12 @@ describe('TRUST_PROXY and the per-address cap', () => {
     const server = await startTestServer({ env: { TRUST_PROXY: '1', MAX_CONNECTIONS_PER_ADDRESS: '3' } });
     servers.push(server);
     const answers = await attempts(30, 10, (i) =>
-      upgrade(server, { headers: { 'X-Forwarded-For': `10.9.${i}.1, 198.51.100.7` } }),
+      rawUpgrade(server, { headers: { 'X-Forwarded-For': `10.9.${i}.1, 198.51.100.7` } }),
     );
     sockets.push(...held(answers).map((a) => a.socket));
     expect(held(answers)).toHaveLength(3);
     // Another client behind the same proxy is another address.
-    const other = await upgrade(server, { headers: { 'X-Forwarded-For': '198.51.100.8' } });
+    const other = await rawUpgrade(server, { headers: { 'X-Forwarded-For': '198.51.100.8' } });
     expect(other.status).toBe(101);
     if ('socket' in other) sockets.push(other.socket);
   });
@@ -233,7 +203,9 @@ describe('TRUST_PROXY and the per-address cap', () => {
   it('without TRUST_PROXY, ignores X-Forwarded-For altogether', async () => {
     const server = await startTestServer({ env: { MAX_CONNECTIONS_PER_ADDRESS: '3' } });
     servers.push(server);
-    const answers = await attempts(30, 10, (i) => upgrade(server, { headers: { 'X-Forwarded-For': `10.9.${i}.1` } }));
+    const answers = await attempts(30, 10, (i) =>
+      rawUpgrade(server, { headers: { 'X-Forwarded-For': `10.9.${i}.1` } }),
+    );
     sockets.push(...held(answers).map((a) => a.socket));
     expect(held(answers)).toHaveLength(3);
     expect((await pollingHandshake(server)).status).toBe(429);

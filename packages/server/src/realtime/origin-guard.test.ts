@@ -1,6 +1,5 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/index.js';
+import { metricValue, rawUpgrade, startTestServer, type TestServer } from '../test-support/index.js';
 
 const EVIL = 'https://evil.example.com';
 
@@ -9,37 +8,14 @@ async function polling(server: TestServer, query: string, init: RequestInit = {}
   return { status: response.status, body: await response.text() };
 }
 
-/** A WebSocket upgrade: 'upgraded', or how it was refused. */
-function upgrade(server: TestServer, headers: Record<string, string>): Promise<'upgraded' | number | 'closed'> {
-  const url = new URL(server.url);
-  return new Promise((resolve) => {
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      path: '/socket.io/?EIO=4&transport=websocket',
-      headers: {
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
-        ...headers,
-      },
-    });
-    req.on('upgrade', (_res, socket) => {
-      socket.destroy();
-      resolve('upgraded');
-    });
-    req.on('response', (res) => resolve(res.statusCode ?? 0));
-    req.on('error', () => resolve('closed'));
-    req.end();
-  });
-}
+/** A WebSocket upgrade: 101 when it went through, else how it was refused. */
+const upgrade = async (server: TestServer, headers: Record<string, string>) => {
+  const answer = await rawUpgrade(server, { headers });
+  if (answer.status === 101 && 'socket' in answer) answer.socket.destroy();
+  return answer.status === 101 ? 'upgraded' : answer.status;
+};
 
-async function originRefusals(server: TestServer): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('parley_connection_refusals_total{reason="origin"}'));
-  return Number(line?.split(' ')[1] ?? 0);
-}
+const originRefusals = (server: TestServer) => metricValue(server, 'parley_connection_refusals_total{reason="origin"}');
 
 describe('Origin on the realtime transports', () => {
   let server: TestServer;

@@ -1,3 +1,4 @@
 export * from './clients.js';
 export * from './server.js';
 export * from './services.js';
+export * from './probes.js';
