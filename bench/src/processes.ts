@@ -175,6 +175,8 @@ export async function startParley(options: ParleyOptions): Promise<Target> {
     MAX_CONNECTIONS_PER_USER: '100000',
     REGISTER_PER_IP_PER_HOUR: '1000000',
     ROOMS_PER_USER_PER_HOUR: '1000000',
+    MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    CONNECTIONS_PER_ADDRESS_PER_MINUTE: '10000000',
     NODE_ENV: 'production',
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;

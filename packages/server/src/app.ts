@@ -10,12 +10,16 @@ import { createLoginThrottle } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/passwords.js';
 import { createLimiterFactory } from './limits/limiter.js';
 import { createRefusals, enforce } from './limits/refusals.js';
+import { startSessionSweeper } from './auth/session-sweeper.js';
 import { callsHandlers } from './calls/calls.handlers.js';
 import { callsRoutes } from './calls/calls.routes.js';
 import { createCallsService } from './calls/calls.service.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError, toErrorBody } from './errors.js';
+import { compileTrust } from './http/client-address.js';
+import { refuseCrossSiteRequests } from './http/cross-site.js';
+import { securityHeaders } from './http/security-headers.js';
 import { operationsRoutes } from './http/operations.routes.js';
 import { staticRoutes } from './http/static.routes.js';
 import type { Logger } from './log.js';
@@ -29,6 +33,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { createOutageLog } from './outages.js';
 import { openPresenceTracker } from './presence/open-tracker.js';
 import { createPresenceService } from './presence/presence.service.js';
+import { createAddressGate } from './realtime/address-gate.js';
 import { sessionChannel } from './realtime/fanout.js';
 import { createInFlight } from './realtime/handle.js';
 import { attachRedisAdapter, connectRedis, type RedisLink } from './realtime/redis-adapter.js';
@@ -62,10 +67,14 @@ export async function createApp(deps: { config: Config; database: Database; log:
   const loggerInstance: FastifyBaseLogger = log;
   const http: FastifyInstance = Fastify({
     loggerInstance,
-    trustProxy: config.trustProxy,
+    // The same rule as the realtime transports' clientAddressOf (http/client-address.ts).
+    trustProxy: config.trustProxy === false ? false : compileTrust(config.trustProxy),
     bodyLimit: 16 * 1024,
   });
   await http.register(fastifyCookie);
+  // Headers first: they go on every answer, a refusal by the hooks after this one included.
+  await securityHeaders(http);
+  refuseCrossSiteRequests(http, { allowedOrigins: config.allowedOrigins, log, metrics });
   http.setErrorHandler((error: FastifyError, _request, reply) => {
     const appError = toHttpError(error);
     const outage = !(error instanceof AppError) && outages.report(error);
@@ -77,13 +86,14 @@ export async function createApp(deps: { config: Config; database: Database; log:
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such route' } }),
   );
 
-  const io = createSocketServer(http.server, config);
   const redis: RedisLink | undefined = config.redisUrl
     ? await connectRedis({ url: config.redisUrl, prefix: config.redisPrefix }, log)
     : undefined;
+  const limiters = createLimiterFactory(redis);
+  const addressGate = createAddressGate({ config, log, metrics, limiters });
+  const io = createSocketServer(http.server, config, addressGate);
   if (redis) attachRedisAdapter(io, redis);
   const fanout = createSocketIoFanout(io);
-  const limiters = createLimiterFactory(redis);
   const refusals = createRefusals({ metrics, log });
   const auth = createAuthService({
     db: database.db,
@@ -190,6 +200,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     lifecycles: [dms, presence],
     authenticate: (token) => auth.authenticate(token),
     roomIdsOf: (userId) => rooms.roomIdsOf(userId),
+    addressGate,
   });
 
   authRoutes(http, {
@@ -207,15 +218,16 @@ export async function createApp(deps: { config: Config; database: Database; log:
   });
   await staticRoutes(http, config.webRoot);
 
-  const sweepSessions = () =>
-    auth.sweepExpiredSessions().catch((err: unknown) => log.warn({ err }, 'expired session sweep failed'));
-  void sweepSessions();
-  const sessionSweeper = setInterval(() => void sweepSessions(), 3600_000).unref();
+  const sessionSweeper = startSessionSweeper({
+    auth,
+    disconnectSession: (tokenHash) => io.in(sessionChannel(tokenHash)).disconnectSockets(true),
+    log,
+  });
 
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     inFlight.draining = true;
-    clearInterval(sessionSweeper);
+    sessionSweeper.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       inFlight.settled(),

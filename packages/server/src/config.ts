@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './http/client-address.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const defaultWebRoot = path.resolve(here, '../../web/dist');
@@ -15,10 +16,6 @@ const list = z
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
   );
-const flag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .default('false')
-  .transform((s) => s === 'true' || s === '1');
 
 /** Every option, its default and its environment variable. The README's table mirrors this. */
 const ConfigSchema = z.object({
@@ -81,7 +78,19 @@ const ConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   DB_CONNECT_TIMEOUT_MS: int(3000, 100),
   DB_QUERY_TIMEOUT_MS: int(10_000, 100),
-  TRUST_PROXY: flag,
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((text, ctx) => {
+      try {
+        return parseTrustProxy(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  MAX_CONNECTIONS_PER_ADDRESS: int(50, 1),
+  CONNECTIONS_PER_ADDRESS_PER_MINUTE: int(120, 1),
   WEB_ROOT: z.string().default(defaultWebRoot),
 });
 
@@ -144,7 +153,12 @@ export interface Config {
   dbConnectTimeoutMs: number;
   /** The longest a statement may run (PostgreSQL) or wait for SQLite's write lock. */
   dbQueryTimeoutMs: number;
-  trustProxy: boolean;
+  /** Which proxies' `X-Forwarded-*` headers are believed: none, N hops, or these addresses. */
+  trustProxy: TrustProxy;
+  /** Open realtime connections per client address per instance, signed in or not. */
+  maxConnectionsPerAddress: number;
+  /** New realtime connections per client address per minute, across every instance. */
+  connectionsPerAddressPerMinute: number;
   webRoot: string;
 }
 
@@ -201,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbConnectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,
     dbQueryTimeoutMs: c.DB_QUERY_TIMEOUT_MS,
     trustProxy: c.TRUST_PROXY,
+    maxConnectionsPerAddress: c.MAX_CONNECTIONS_PER_ADDRESS,
+    connectionsPerAddressPerMinute: c.CONNECTIONS_PER_ADDRESS_PER_MINUTE,
     webRoot: c.WEB_ROOT,
   };
 }

@@ -42,6 +42,18 @@ export function createMetrics() {
       labelNames: ['dependency'] as const,
       registers: [registry],
     }),
+    connectionRefusals: new Counter({
+      name: 'parley_connection_refusals_total',
+      help: 'Realtime connections refused before the handshake, by reason (address_open, address_rate, origin)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    requestRefusals: new Counter({
+      name: 'parley_request_refusals_total',
+      help: 'HTTP requests refused by a guard, by reason (cross_site)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     messagesStored: new Counter({
       name: 'parley_messages_stored_total',
       help: 'Room messages durably stored',

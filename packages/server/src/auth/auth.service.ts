@@ -16,8 +16,10 @@ export interface AuthService {
   authenticate(token: string): Promise<User | undefined>;
   findUser(username: string): Promise<User | undefined>;
   findUserById(id: string): Promise<User | undefined>;
-  /** Deletes sessions past their expiry (they already no longer authenticate). */
-  sweepExpiredSessions(): Promise<void>;
+  /** Deletes sessions past their expiry (they already no longer authenticate); answers their token hashes. */
+  sweepExpiredSessions(): Promise<string[]>;
+  /** When the next session expires, if any session exists. */
+  nextSessionExpiry(): Promise<Date | undefined>;
   sessionTtlMs: number;
 }
 
@@ -89,6 +91,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     findUserById: (id) => store.findUserById(db, id),
 
     sweepExpiredSessions: () => store.deleteExpiredSessions(db, new Date()),
+
+    nextSessionExpiry: () => store.nextSessionExpiry(db),
 
     async authenticate(token) {
       if (token.length === 0 || token.length > 128) return undefined;

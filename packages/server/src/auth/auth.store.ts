@@ -57,8 +57,23 @@ export async function deleteSession(db: Db, tokenHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
 }
 
-export async function deleteExpiredSessions(db: Db, now: Date): Promise<void> {
-  await db.deleteFrom('sessions').where('expires_at', '<=', now.toISOString()).execute();
+/** Deletes the sessions past their expiry and answers their token hashes. */
+export async function deleteExpiredSessions(db: Db, now: Date): Promise<string[]> {
+  const rows = await db
+    .deleteFrom('sessions')
+    .where('expires_at', '<=', now.toISOString())
+    .returning('token_hash')
+    .execute();
+  return rows.map((row) => row.token_hash);
+}
+
+/** When the next session expires (the earliest expiry of any session), if there is one. */
+export async function nextSessionExpiry(db: Db): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .select((eb) => eb.fn.min('expires_at').as('next'))
+    .executeTakeFirst();
+  return row?.next ? new Date(row.next) : undefined;
 }
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {

@@ -12,7 +12,7 @@ import type { ConnectionLifecycle } from '../realtime/connection.js';
 import type { Fanout } from '../realtime/fanout.js';
 import type { Refusals } from '../limits/refusals.js';
 import type { DmOutbox, OutboxEntry, QueueCap, QueueCaps } from './dms.outbox.js';
-import { findPublicKey, savePublicKey } from './keys.store.js';
+import { findPublicKeyByUsername, savePublicKey } from './keys.store.js';
 
 export interface DmService extends ConnectionLifecycle {
   send(user: User, input: ParsedRequest<'dm:send'>): Promise<RequestResult<'dm:send'>>;
@@ -109,9 +109,9 @@ export function createDmService(deps: DmServiceDeps): DmService {
     },
 
     async getKey(input) {
-      const user = await requireUser(input.username);
-      const publicKey = await findPublicKey(db, user.id);
-      if (!publicKey) throw new AppError('NOT_FOUND', `${user.username} has not published a key yet`);
+      // The same answer for an unknown user and a user without a key: nobody learns who exists.
+      const publicKey = await findPublicKeyByUsername(db, input.username);
+      if (!publicKey) throw new AppError('NOT_FOUND', 'no public key for this user');
       return { publicKey };
     },
 

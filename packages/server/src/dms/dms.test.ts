@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DmNew, DmStatus } from '@parley/protocol';
-import { connectUser, eventually, expectOk, startTestServer, type TestServer } from '../test-support/index.js';
+import {
+  connectUser,
+  eventually,
+  expectOk,
+  startTestServer,
+  uniqueName,
+  type TestServer,
+} from '../test-support/index.js';
 
 describe('off-the-record private messages', () => {
   let server: TestServer;
@@ -129,5 +136,16 @@ describe('off-the-record private messages', () => {
     });
     alice.client.close();
     bob.client.close();
+  });
+
+  it('answers keys:get for an unknown user exactly as for a user without a key', async () => {
+    const alice = await connectUser(server);
+    const keyless = await connectUser(server);
+    const forKeyless = await alice.client.request('keys:get', { username: keyless.user.username });
+    const forNobody = await alice.client.request('keys:get', { username: uniqueName('nobody') });
+    expect(forKeyless).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(forNobody).toEqual(forKeyless);
+    alice.client.close();
+    keyless.client.close();
   });
 });

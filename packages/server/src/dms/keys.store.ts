@@ -8,7 +8,16 @@ export async function savePublicKey(db: Db, userId: string, publicKey: string, n
     .execute();
 }
 
-export async function findPublicKey(db: Db, userId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('public_keys').select('public_key').where('user_id', '=', userId).executeTakeFirst();
+/**
+ * The key of the user called `username`, in one query, so that an unknown user and a user
+ * without a key are told apart neither by the answer nor by its timing (account enumeration).
+ */
+export async function findPublicKeyByUsername(db: Db, username: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .innerJoin('public_keys', 'public_keys.user_id', 'users.id')
+    .select('public_keys.public_key')
+    .where('users.username_lower', '=', username.toLowerCase())
+    .executeTakeFirst();
   return row?.public_key;
 }

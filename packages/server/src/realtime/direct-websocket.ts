@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { AddressGate } from './address-gate.js';
 import type { Metrics } from '../metrics.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { DirectSocket, type EndpointContext } from './direct-socket.js';
@@ -41,6 +42,7 @@ interface EndpointDeps {
   gate: ConnectionGate;
   dispatch: DispatchEvent;
   newBucket(): TokenBucket;
+  addressGate: AddressGate;
 }
 
 /**
@@ -114,7 +116,9 @@ export function attachDirectWebSocket(
         isOriginAllowed(req, deps.config.allowedOrigins)
       ) {
         const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
-        wss.handleUpgrade(req, socket, head, (ws) => open(ws, socket, cookieToken));
+        deps.addressGate.admitUpgrade(req, socket, () =>
+          closed ? socket.destroy() : wss.handleUpgrade(req, socket, head, (ws) => open(ws, socket, cookieToken)),
+        );
         return;
       }
       for (const listener of socketIoUpgrade) listener.call(httpServer, req, socket, head);

@@ -27,14 +27,36 @@ export function parseRequestTarget(target: string | undefined): URL | undefined 
   }
 }
 
-/** Browsers send Origin: it must be this server's own or one of ALLOWED_ORIGINS. */
+/**
+ * Browsers send Origin: it must be this server's own (scheme and host) or one of
+ * ALLOWED_ORIGINS. Clients that send no Origin are not browsers and are let through.
+ */
 export function isOriginAllowed(req: IncomingMessage, allowedOrigins: string[]): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   if (allowedOrigins.includes(origin)) return true;
+  let parsed: URL;
   try {
-    return new URL(origin).host === req.headers.host;
+    parsed = new URL(origin);
   } catch {
     return false;
   }
+  if (parsed.host !== req.headers.host) return false;
+  const scheme = schemeOf(req);
+  // Unknown when TLS ends at a proxy that does not say so: either of the web's schemes, then.
+  if (scheme === undefined) return parsed.protocol === 'https:' || parsed.protocol === 'http:';
+  return parsed.protocol === `${scheme}:`;
+}
+
+/**
+ * The scheme the client used, when known: TLS here, or a proxy's `X-Forwarded-Proto`. The
+ * header is read whether or not TRUST_PROXY names the proxy: a web page cannot set it on a
+ * WebSocket or a simple request, so only a non-browser client could forge it, and such a
+ * client can forge Origin as well.
+ */
+function schemeOf(req: IncomingMessage): 'http' | 'https' | undefined {
+  if ((req.socket as { encrypted?: boolean }).encrypted) return 'https';
+  const forwarded = req.headers['x-forwarded-proto'];
+  const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',').pop()?.trim();
+  return last === 'https' || last === 'http' ? last : undefined;
 }

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Config } from '../config.js';
+import type { AddressGate } from './address-gate.js';
 import type { Logger } from '../log.js';
 import {
   ConnectRefused,
@@ -15,7 +16,7 @@ import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-we
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
 import { capEngineBacklogs } from './engine-backlog.js';
 import { createEventDispatcher, dispatchSocketIoEvents, type Handlers, type SocketData } from './handle.js';
-import { isOriginAllowed, readCookie, tokenOfAuth } from './handshake.js';
+import { readCookie, tokenOfAuth } from './handshake.js';
 import { createTokenBucket } from './rate-limit.js';
 import { socketIoContractProblems } from './socketio-contract.js';
 
@@ -25,10 +26,11 @@ export type ParleyNamespace = Namespace<ClientToServerEvents, ServerToClientEven
 
 export interface RealtimeDeps extends ConnectionGateDeps {
   handlers: Handlers;
+  addressGate: AddressGate;
 }
 
-export function createSocketServer(httpServer: HttpServer, config: Config): ParleyServer {
-  return new Server(httpServer, {
+export function createSocketServer(httpServer: HttpServer, config: Config, addressGate: AddressGate): ParleyServer {
+  const io: ParleyServer = new Server(httpServer, {
     transports: config.transports,
     // Twice the event limit: an event a little too large is answered TOO_LARGE by the handler
     // wrapper; a frame past this is cut off by the transport before it is buffered.
@@ -36,9 +38,12 @@ export function createSocketServer(httpServer: HttpServer, config: Config): Parl
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     connectTimeout: config.connectTimeoutMs,
-    allowRequest: (req, callback) => callback(null, isOriginAllowed(req, config.allowedOrigins)),
+    // Origin is checked on every request, this one included: AddressGate.attach.
+    allowRequest: (req, callback) => addressGate.allowRequest(req, callback),
     ...(config.allowedOrigins.length > 0 ? { cors: { origin: config.allowedOrigins, credentials: true } } : {}),
   });
+  addressGate.attach(io.engine);
+  return io;
 }
 
 /**
@@ -109,6 +114,7 @@ export function acceptConnections(
     gate,
     dispatch,
     newBucket,
+    addressGate: deps.addressGate,
   });
 }
 

@@ -3,3 +3,4 @@ export * from './server.js';
 export * from './services.js';
 export * from './tcp-proxy.js';
 export * from './redis-server.js';
+export * from './probes.js';

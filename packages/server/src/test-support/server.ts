@@ -78,6 +78,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     RATE_LIMIT_BURST: '1000',
     // Every test user registers from 127.0.0.1; tests of the registration limit set their own.
     REGISTER_PER_IP_PER_HOUR: '100000',
+    // Every test client comes from 127.0.0.1: tests of these limits set their own.
+    MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    CONNECTIONS_PER_ADDRESS_PER_MINUTE: '1000000',
     ...dataEnv,
     ...options.env,
   });
