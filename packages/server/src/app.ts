@@ -75,7 +75,10 @@ export async function createApp(deps: { config: Config; database: Database; log:
 
   const io = createSocketServer(http.server, config);
   const redis: RedisLink | undefined = config.redisUrl
-    ? await connectRedis({ url: config.redisUrl, prefix: config.redisPrefix }, log)
+    ? await connectRedis(
+        { url: config.redisUrl, prefix: config.redisPrefix, onError: (err) => outages.reportDown('redis', err) },
+        log,
+      )
     : undefined;
   if (redis) attachRedisAdapter(io, redis);
   const fanout = createSocketIoFanout(io);
