@@ -173,6 +173,8 @@ export async function startParley(options: ParleyOptions): Promise<Target> {
     RATE_LIMIT_BURST: '1000000',
     MAX_CONNECTIONS: '100000',
     MAX_CONNECTIONS_PER_USER: '100000',
+    REGISTER_PER_IP_PER_HOUR: '1000000',
+    ROOMS_PER_USER_PER_HOUR: '1000000',
     NODE_ENV: 'production',
   };
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;

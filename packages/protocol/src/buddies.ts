@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Username, type User } from './entities.js';
+import { FREE_FORM_DEPTH_MAX, FREE_FORM_NODES_MAX, measureJson } from './json-budget.js';
 import { CALL_SIGNAL_DATA_MAX } from './limits.js';
 
 export const BuddyRequest = z.object({ username: Username });
@@ -24,7 +25,27 @@ export const CallSignal = z.object({
   data: z
     .unknown()
     .optional()
-    .refine((d) => d === undefined || JSON.stringify(d).length <= CALL_SIGNAL_DATA_MAX, {
-      message: `must be at most ${CALL_SIGNAL_DATA_MAX} characters as JSON`,
+    .superRefine((data, ctx) => {
+      if (data === undefined) return;
+      const measured = measureJson(data, {
+        maxLength: CALL_SIGNAL_DATA_MAX,
+        maxDepth: FREE_FORM_DEPTH_MAX,
+        maxNodes: FREE_FORM_NODES_MAX,
+      });
+      if (!measured.ok) ctx.addIssue(freeFormIssue(measured.exceeded));
     }),
 });
+
+/** Too long is TOO_LARGE (as for text); too deep or too many values is a malformed request. */
+function freeFormIssue(exceeded: 'length' | 'depth' | 'nodes') {
+  const messages = {
+    length: `must be at most ${CALL_SIGNAL_DATA_MAX} characters as JSON`,
+    depth: `must be nested at most ${FREE_FORM_DEPTH_MAX} deep`,
+    nodes: `must hold at most ${FREE_FORM_NODES_MAX} values`,
+  };
+  return {
+    code: 'custom' as const,
+    message: messages[exceeded],
+    params: { errorCode: exceeded === 'length' ? 'TOO_LARGE' : 'BAD_REQUEST' },
+  };
+}

@@ -33,8 +33,11 @@ type Empty = Record<never, never>;
 /** What each request answers with when it succeeds (besides `ok: true`). */
 export interface RequestResults {
   'room:create': { room: Room };
-  /** Extension: joinedRoomIds lists the rooms the caller is a member of. */
-  'room:list': { rooms: Room[]; joinedRoomIds: string[] };
+  /**
+   * Extension: joinedRoomIds lists every room the caller is a member of (whatever the page);
+   * nextCursor, present when more rooms match, asks for the next page.
+   */
+  'room:list': { rooms: Room[]; joinedRoomIds: string[]; nextCursor?: string };
   'room:join': RoomJoinResult;
   'room:leave': Empty;
   'room:history': { messages: Message[]; hasMore: boolean };

@@ -7,3 +7,4 @@ export * from './dms.js';
 export * from './buddies.js';
 export * from './events.js';
 export * from './validation.js';
+export * from './json-budget.js';

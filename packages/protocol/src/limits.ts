@@ -18,3 +18,7 @@ export const DM_TTL_MAX_SECONDS = 600;
 export const DM_PAYLOAD_MAX = 16_384;
 export const PUBLIC_KEY_MAX = 1024;
 export const CALL_SIGNAL_DATA_MAX = 16_384;
+/** room:list answers at most this many rooms a page (default: ROOM_LIST_LIMIT_DEFAULT). */
+export const ROOM_LIST_LIMIT_MAX = 100;
+export const ROOM_LIST_LIMIT_DEFAULT = 50;
+export const ROOM_LIST_CURSOR_MAX = 256;

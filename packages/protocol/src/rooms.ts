@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { Body, Id, type Message, type Room, type User } from './entities.js';
-import { HISTORY_LIMIT_MAX, ROOM_CAPACITY_MAX, ROOM_NAME_MAX, ROOM_TOPIC_MAX } from './limits.js';
+import {
+  HISTORY_LIMIT_MAX,
+  ROOM_CAPACITY_MAX,
+  ROOM_LIST_CURSOR_MAX,
+  ROOM_LIST_LIMIT_MAX,
+  ROOM_NAME_MAX,
+  ROOM_TOPIC_MAX,
+} from './limits.js';
 
 const Seq = z.number().int().nonnegative();
 
@@ -9,7 +16,17 @@ export const RoomCreate = z.object({
   topic: z.string().trim().max(ROOM_TOPIC_MAX).optional(),
   capacity: z.number().int().min(1).max(ROOM_CAPACITY_MAX).optional(),
 });
-export const RoomList = z.object({});
+/**
+ * Extension: room:list is paged and can be filtered. `{}` still works and answers the first page.
+ * `query` matches a part of the name or topic, any case; `joined` true lists only the caller's
+ * rooms, false only the others; `cursor` is the previous page's `nextCursor`, opaque.
+ */
+export const RoomList = z.object({
+  query: z.string().trim().max(ROOM_TOPIC_MAX).optional(),
+  joined: z.boolean().optional(),
+  cursor: z.string().min(1).max(ROOM_LIST_CURSOR_MAX).optional(),
+  limit: z.number().int().min(1).max(ROOM_LIST_LIMIT_MAX).optional(),
+});
 export const RoomJoin = z.object({ roomId: Id, sinceSeq: Seq.optional() });
 export const RoomLeave = z.object({ roomId: Id });
 export const RoomHistory = z.object({

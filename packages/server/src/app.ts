@@ -7,6 +7,9 @@ import { buddiesHandlers } from './buddies/buddies.handlers.js';
 import { createBuddiesService } from './buddies/buddies.service.js';
 import { setLastSeen } from './buddies/buddies.store.js';
 import { createLoginThrottle } from './auth/login-throttle.js';
+import { createPasswordHasher } from './auth/passwords.js';
+import { createLimiterFactory } from './limits/limiter.js';
+import { createRefusals, enforce } from './limits/refusals.js';
 import { callsHandlers } from './calls/calls.handlers.js';
 import { callsRoutes } from './calls/calls.routes.js';
 import { createCallsService } from './calls/calls.service.js';
@@ -22,7 +25,7 @@ import { openOutbox } from './dms/open-outbox.js';
 import { createMessageWriter } from './messages/message-writer.js';
 import { createMessagesService } from './messages/messages.service.js';
 import { messagesHandlers } from './messages/messages.handlers.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createOutageLog } from './outages.js';
 import { openPresenceTracker } from './presence/open-tracker.js';
 import { createPresenceService } from './presence/presence.service.js';
@@ -37,6 +40,7 @@ import { roomsHandlers } from './rooms/rooms.handlers.js';
 export interface App {
   http: FastifyInstance;
   io: ParleyServer;
+  metrics: Metrics;
   listen(): Promise<string>;
   /** Graceful: refuse new work, finish in-flight acks, disconnect, close the database. */
   close(): Promise<void>;
@@ -82,12 +86,44 @@ export async function createApp(deps: { config: Config; database: Database; log:
     : undefined;
   if (redis) attachRedisAdapter(io, redis);
   const fanout = createSocketIoFanout(io);
+  const limiters = createLimiterFactory(redis);
+  const refusals = createRefusals({ metrics, log });
   const auth = createAuthService({
     db: database.db,
-    throttle: createLoginThrottle({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowSeconds * 1000 }),
+    throttle: createLoginThrottle(
+      { limiters, refusals },
+      {
+        maxFailures: config.loginMaxFailures,
+        maxFailuresPerAddress: config.loginMaxIpFailures,
+        windowSeconds: config.loginWindowSeconds,
+      },
+    ),
+    registrations: enforce(
+      'register-address',
+      limiters.create('register-address', { points: config.registerPerIpPerHour, durationSeconds: 3600 }),
+      refusals,
+      'too many registrations from this address',
+    ),
+    passwords: createPasswordHasher({
+      refusals,
+      options: {
+        maxRunning: config.argon2MaxConcurrent,
+        maxWaiting: config.argon2MaxWaiting,
+        maxWaitMs: config.argon2MaxWaitMs,
+      },
+    }),
     sessionTtlDays: config.sessionTtlDays,
   });
-  const rooms = createRoomsService({ db: database.db, fanout });
+  const rooms = createRoomsService({
+    db: database.db,
+    fanout,
+    creations: enforce(
+      'room-create-user',
+      limiters.create('room-create-user', { points: config.roomsPerUserPerHour, durationSeconds: 3600 }),
+      refusals,
+      'too many rooms created; wait before creating another',
+    ),
+  });
   const messages = createMessagesService({
     writer: createMessageWriter(database),
     fanout,
@@ -101,12 +137,19 @@ export async function createApp(deps: { config: Config; database: Database; log:
     fanout,
     db: database.db,
     findUser: (username) => auth.findUser(username),
-    maxQueuedPerRecipient: config.dmQueueMax,
+    queueCaps: {
+      perPair: config.dmQueuePerPair,
+      perSender: config.dmQueuePerSender,
+      perRecipient: config.dmQueueMax,
+      total: config.dmQueueTotalMax,
+    },
+    refusals,
   });
 
   const tracker = openPresenceTracker(redis, {
     graceMs: config.presenceGraceMs,
     instanceTtlMs: config.presenceInstanceTtlMs,
+    log,
   });
   // Presence tells buddies, and buddies ask presence for statuses: the closure below reads
   // `buddies` only when a status changes, long after both exist.
@@ -189,7 +232,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await http.close();
     await outbox?.close();
-    await tracker.close();
+    await presence.close();
     outages.close();
     await redis?.close();
     await database.close();
@@ -198,6 +241,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
   return {
     http,
     io,
+    metrics,
     async listen() {
       return http.listen({ port: config.port, host: config.host });
     },

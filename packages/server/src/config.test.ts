@@ -21,6 +21,25 @@ describe('configuration', () => {
     });
   });
 
+  it('has a default for every abuse limit, and refuses a limit of zero', () => {
+    expect(loadConfig({})).toMatchObject({
+      loginMaxFailures: 10,
+      loginMaxIpFailures: 100,
+      registerPerIpPerHour: 20,
+      argon2MaxConcurrent: 2,
+      argon2MaxWaiting: 64,
+      argon2MaxWaitMs: 5000,
+      roomsPerUserPerHour: 10,
+      dmQueueMax: 100,
+      dmQueuePerPair: 20,
+      dmQueuePerSender: 200,
+      dmQueueTotalMax: 10_000,
+    });
+    expect(() => loadConfig({ REGISTER_PER_IP_PER_HOUR: '0', ARGON2_MAX_CONCURRENT: '0' })).toThrow(
+      /REGISTER_PER_IP_PER_HOUR.*ARGON2_MAX_CONCURRENT/,
+    );
+  });
+
   it('parses lists and numbers from the environment', () => {
     const config = loadConfig({
       PORT: '8080',

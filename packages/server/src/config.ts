@@ -38,6 +38,9 @@ const ConfigSchema = z.object({
   MAX_CONNECTIONS_PER_USER: int(20, 1),
   PING_INTERVAL_MS: int(25_000, 50),
   PING_TIMEOUT_MS: int(20_000, 50),
+  CONNECT_TIMEOUT_MS: int(45_000, 50),
+  MAX_BACKLOG_BYTES: int(8 * 1024 * 1024, 64 * 1024),
+  WEBSOCKET_SERVER: z.enum(['parley', 'socketio']).default('parley'),
   DM_QUEUE_MAX: int(100, 1),
   ICE_SERVERS: z
     .string()
@@ -65,6 +68,15 @@ const ConfigSchema = z.object({
   PRESENCE_INSTANCE_TTL_MS: int(15_000, 300),
   LOGIN_MAX_FAILURES: int(10, 1),
   LOGIN_WINDOW_SECONDS: int(900, 1),
+  LOGIN_MAX_IP_FAILURES: int(100, 1),
+  REGISTER_PER_IP_PER_HOUR: int(20, 1),
+  ARGON2_MAX_CONCURRENT: int(2, 1),
+  ARGON2_MAX_WAITING: int(64, 0),
+  ARGON2_MAX_WAIT_MS: int(5000, 1),
+  ROOMS_PER_USER_PER_HOUR: int(10, 1),
+  DM_QUEUE_PER_PAIR: int(20, 1),
+  DM_QUEUE_PER_SENDER: int(200, 1),
+  DM_QUEUE_TOTAL_MAX: int(10_000, 1),
   SESSION_TTL_DAYS: int(30, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   DB_CONNECT_TIMEOUT_MS: int(3000, 100),
@@ -93,6 +105,12 @@ export interface Config {
   pingIntervalMs: number;
   /** How long a client waits past the ping interval before it gives the connection up. */
   pingTimeoutMs: number;
+  /** A connection that has joined no Socket.IO namespace this long after it opened is closed (Socket.IO's connectTimeout). */
+  connectTimeoutMs: number;
+  /** Bytes that may wait unsent for one realtime connection; past it the connection is closed. */
+  maxConnectionBacklogBytes: number;
+  /** Who serves clients that open with a WebSocket: Parley's own endpoint, or stock Socket.IO. */
+  websocketServer: 'parley' | 'socketio';
   /** Private messages that may wait for one recipient. */
   dmQueueMax: number;
   /** STUN/TURN servers for calls, as RTCIceServer objects. */
@@ -105,6 +123,21 @@ export interface Config {
   presenceInstanceTtlMs: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
+  /** Failed sign-ins from one address, whatever the usernames, in the window. */
+  loginMaxIpFailures: number;
+  registerPerIpPerHour: number;
+  /** argon2 hashes and verifies running at once (they share libuv's thread pool). */
+  argon2MaxConcurrent: number;
+  /** argon2 jobs that may wait for a slot; past it, and past the wait, UNAVAILABLE. */
+  argon2MaxWaiting: number;
+  argon2MaxWaitMs: number;
+  roomsPerUserPerHour: number;
+  /** Private messages one sender may have waiting for one recipient. */
+  dmQueuePerPair: number;
+  /** Private messages one sender may have waiting, all recipients together. */
+  dmQueuePerSender: number;
+  /** Private messages waiting on this instance, or in Redis across all instances. */
+  dmQueueTotalMax: number;
   sessionTtlDays: number;
   shutdownTimeoutMs: number;
   /** PostgreSQL: the longest wait for a connection before a call answers UNAVAILABLE. */
@@ -143,6 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerUser: c.MAX_CONNECTIONS_PER_USER,
     pingIntervalMs: c.PING_INTERVAL_MS,
     pingTimeoutMs: c.PING_TIMEOUT_MS,
+    connectTimeoutMs: c.CONNECT_TIMEOUT_MS,
+    maxConnectionBacklogBytes: c.MAX_BACKLOG_BYTES,
+    websocketServer: c.WEBSOCKET_SERVER,
     dmQueueMax: c.DM_QUEUE_MAX,
     iceServers: c.ICE_SERVERS,
     turnSecret: c.TURN_SECRET,
@@ -151,6 +187,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     presenceInstanceTtlMs: c.PRESENCE_INSTANCE_TTL_MS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,
     loginWindowSeconds: c.LOGIN_WINDOW_SECONDS,
+    loginMaxIpFailures: c.LOGIN_MAX_IP_FAILURES,
+    registerPerIpPerHour: c.REGISTER_PER_IP_PER_HOUR,
+    argon2MaxConcurrent: c.ARGON2_MAX_CONCURRENT,
+    argon2MaxWaiting: c.ARGON2_MAX_WAITING,
+    argon2MaxWaitMs: c.ARGON2_MAX_WAIT_MS,
+    roomsPerUserPerHour: c.ROOMS_PER_USER_PER_HOUR,
+    dmQueuePerPair: c.DM_QUEUE_PER_PAIR,
+    dmQueuePerSender: c.DM_QUEUE_PER_SENDER,
+    dmQueueTotalMax: c.DM_QUEUE_TOTAL_MAX,
     sessionTtlDays: c.SESSION_TTL_DAYS,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     dbConnectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,

@@ -1,14 +1,20 @@
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
+import { installLastResort } from './last-resort.js';
 import { createLogger } from './log.js';
+import type { Metrics } from './metrics.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  // Installed before anything can fail; it counts into the app's metrics once they exist.
+  const counted: { metrics?: Metrics } = {};
+  installLastResort(process, log, () => counted.metrics?.uncaughtErrors.inc());
   const database = await openDatabase(config);
   log.info({ database: database.kind, redis: config.redisUrl !== undefined }, 'database ready');
   const app = await createApp({ config, database, log });
+  counted.metrics = app.metrics;
   const address = await app.listen();
   log.info({ address }, 'Parley is listening');
 

@@ -25,6 +25,17 @@ export function createMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    connectionsCut: new Counter({
+      name: 'parley_connections_cut_total',
+      help: 'Realtime connections or upgrades the server closed or refused, by transport and reason',
+      labelNames: ['transport', 'reason'] as const,
+      registers: [registry],
+    }),
+    uncaughtErrors: new Counter({
+      name: 'parley_uncaught_errors_total',
+      help: 'Errors that escaped every handler and reached the last-resort handler',
+      registers: [registry],
+    }),
     dependencyUp: new Gauge({
       name: 'parley_dependency_up',
       help: 'Whether a backing service (database, redis) answers: 0 from its first failure until its probe answers again',
@@ -34,6 +45,12 @@ export function createMetrics() {
     messagesStored: new Counter({
       name: 'parley_messages_stored_total',
       help: 'Room messages durably stored',
+      registers: [registry],
+    }),
+    limitRefusals: new Counter({
+      name: 'parley_limit_refusals_total',
+      help: 'Requests refused by an abuse limit (registration, sign-in, argon2, rooms, private messages), by limit',
+      labelNames: ['limit'] as const,
       registers: [registry],
     }),
   };

@@ -36,7 +36,7 @@ export function authRoutes(app: FastifyInstance, deps: AuthRoutesDeps): void {
   };
 
   app.post('/api/auth/register', async (request, reply) => {
-    const result = await auth.register(parseBody(Credentials, request));
+    const result = await auth.register(parseBody(Credentials, request), request.ip);
     setSessionCookie(request, reply, result.token);
     return reply.code(201).send(result);
   });

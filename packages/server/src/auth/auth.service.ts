@@ -3,12 +3,13 @@ import type { AuthResult, Credentials, User } from '@parley/protocol';
 import type { Db } from '../db/database.js';
 import { isUniqueViolation } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.js';
+import type { EnforcedLimit } from '../limits/refusals.js';
+import type { PasswordHasher } from './passwords.js';
 import * as store from './auth.store.js';
 import type { LoginThrottle } from './login-throttle.js';
 
 export interface AuthService {
-  register(credentials: Credentials): Promise<AuthResult>;
+  register(credentials: Credentials, clientIp: string): Promise<AuthResult>;
   login(credentials: Credentials, clientIp: string): Promise<AuthResult>;
   logout(token: string): Promise<void>;
   /** The user a session token belongs to, or undefined when it is unknown or expired. */
@@ -25,8 +26,17 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
-export function createAuthService(deps: { db: Db; throttle: LoginThrottle; sessionTtlDays: number }): AuthService {
-  const { db, throttle } = deps;
+export interface AuthServiceDeps {
+  db: Db;
+  throttle: LoginThrottle;
+  /** Registrations per address. */
+  registrations: EnforcedLimit;
+  passwords: PasswordHasher;
+  sessionTtlDays: number;
+}
+
+export function createAuthService(deps: AuthServiceDeps): AuthService {
+  const { db, throttle, passwords } = deps;
   const sessionTtlMs = deps.sessionTtlDays * 24 * 3600 * 1000;
 
   async function startSession(user: User): Promise<AuthResult> {
@@ -42,9 +52,10 @@ export function createAuthService(deps: { db: Db; throttle: LoginThrottle; sessi
 
   return {
     sessionTtlMs,
-    async register({ username, password }) {
+    async register({ username, password }, clientIp) {
+      await deps.registrations.consume(clientIp);
       const user = { id: randomUUID(), username };
-      const passwordHash = await hashPassword(password);
+      const passwordHash = await passwords.hash(password);
       try {
         await store.insertUser(db, { ...user, passwordHash }, new Date());
       } catch (error) {
@@ -55,16 +66,14 @@ export function createAuthService(deps: { db: Db; throttle: LoginThrottle; sessi
     },
 
     async login({ username, password }, clientIp) {
-      const keys = [`user:${username.toLowerCase()}`, `ip:${clientIp}`];
-      const wait = throttle.retryAfterMs(keys, Date.now());
-      if (wait > 0) throw new AppError('RATE_LIMITED', 'too many failed sign-in attempts', wait);
+      await throttle.check(username, clientIp);
       const found = await store.findUserByUsername(db, username);
-      const valid = await verifyPassword(found?.passwordHash ?? (await dummyPasswordHash()), password);
+      const valid = await passwords.verify(found?.passwordHash, password);
       if (!found || !valid) {
-        throttle.recordFailure(keys, Date.now());
+        await throttle.recordFailure(username, clientIp);
         throw new AppError('UNAUTHORIZED', 'wrong username or password');
       }
-      throttle.recordSuccess(keys);
+      await throttle.recordSuccess(username, clientIp);
       return startSession({ id: found.id, username: found.username });
     },
 

@@ -1,43 +1,53 @@
+import type { LimiterFactory } from '../limits/limiter.js';
+import { enforce, type Refusals } from '../limits/refusals.js';
+
 /**
- * Counts failed logins per key (a username, an address) in a sliding window, so that password
- * guessing is slowed for one account and from one address. In-process: with several instances
- * each keeps its own count, which multiplies the allowance by the number of instances.
+ * Slows password guessing without letting anyone lock another person out: failures count per
+ * (username, address) and per address, never per username alone, so ten wrong passwords from
+ * one address do not stop the right password from another. Cluster-wide on Redis.
  */
 export interface LoginThrottle {
-  /** Milliseconds to wait before another attempt is allowed for any of the keys, or 0. */
-  retryAfterMs(keys: string[], now: number): number;
-  recordFailure(keys: string[], now: number): void;
-  recordSuccess(keys: string[]): void;
+  /** Throws RATE_LIMITED (with retryAfterMs) when this address, or this name from it, failed too often. */
+  check(username: string, address: string): Promise<void>;
+  recordFailure(username: string, address: string): Promise<void>;
+  /** Forgets this name's failures from this address (the address's own count stays). */
+  recordSuccess(username: string, address: string): Promise<void>;
 }
 
-export function createLoginThrottle(options: { maxFailures: number; windowMs: number }): LoginThrottle {
-  const failures = new Map<string, number[]>();
+export interface LoginThrottleOptions {
+  /** Failed sign-ins for one username from one address in the window. */
+  maxFailures: number;
+  /** Failed sign-ins from one address, whatever the usernames, in the window. */
+  maxFailuresPerAddress: number;
+  windowSeconds: number;
+}
 
-  const recent = (key: string, now: number): number[] => {
-    const kept = (failures.get(key) ?? []).filter((at) => now - at < options.windowMs);
-    if (kept.length === 0) failures.delete(key);
-    else failures.set(key, kept);
-    return kept;
-  };
+export function createLoginThrottle(
+  deps: { limiters: LimiterFactory; refusals: Refusals },
+  options: LoginThrottleOptions,
+): LoginThrottle {
+  const failuresPer = (name: string, points: number) =>
+    enforce(
+      name,
+      deps.limiters.create(name, { points, durationSeconds: options.windowSeconds }),
+      deps.refusals,
+      'too many failed sign-in attempts',
+    );
+  const perName = failuresPer('login-username-address', options.maxFailures);
+  const perAddress = failuresPer('login-address', options.maxFailuresPerAddress);
+  const nameKey = (username: string, address: string) => `${address} ${username.toLowerCase()}`;
 
   return {
-    retryAfterMs(keys, now) {
-      let wait = 0;
-      for (const key of keys) {
-        const times = recent(key, now);
-        const limit = key.startsWith('ip:') ? options.maxFailures * 10 : options.maxFailures;
-        const oldest = times[times.length - limit];
-        if (times.length >= limit && oldest !== undefined) {
-          wait = Math.max(wait, oldest + options.windowMs - now);
-        }
-      }
-      return wait;
+    async check(username, address) {
+      await perAddress.check(address);
+      await perName.check(nameKey(username, address));
     },
-    recordFailure(keys, now) {
-      for (const key of keys) failures.set(key, [...recent(key, now), now]);
+    async recordFailure(username, address) {
+      // Both count even when one is already over: the failure happened.
+      await Promise.all([perAddress.limiter.take(address), perName.limiter.take(nameKey(username, address))]);
     },
-    recordSuccess(keys) {
-      for (const key of keys) if (!key.startsWith('ip:')) failures.delete(key);
+    async recordSuccess(username, address) {
+      await perName.limiter.reset(nameKey(username, address));
     },
   };
 }

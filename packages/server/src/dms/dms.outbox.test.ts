@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../realtime/redis-adapter.js';
 import { TEST_REDIS_URL, eventually, requireServices, uniqueName } from '../test-support/index.js';
-import { createMemoryOutbox, type DmOutbox, type Expired, type OutboxEntry } from './dms.outbox.js';
+import { createMemoryOutbox, type DmOutbox, type Expired, type OutboxEntry, type QueueCaps } from './dms.outbox.js';
 import { createRedisOutbox } from './dms.redis-outbox.js';
 
 const services = await requireServices('redis');
@@ -27,6 +27,9 @@ if (services.redis) {
   ]);
 }
 
+/** Caps no test reaches unless it means to. */
+const roomy: QueueCaps = { perPair: 10, perSender: 10, perRecipient: 10, total: 10_000 };
+
 function entry(overrides: Partial<OutboxEntry> = {}): OutboxEntry {
   const now = Date.now();
   return {
@@ -46,7 +49,7 @@ describe.each(implementations)('the %s outbox', (_name, open) => {
   it('holds a message for its recipient until acknowledged, and delivers it once', async () => {
     const outbox = await open();
     const dm = entry();
-    expect(await outbox.put(dm, 10)).toEqual({ state: 'new', entry: dm });
+    expect(await outbox.put(dm, roomy)).toEqual({ state: 'new', entry: dm });
     expect(await outbox.pendingFor('bob-id')).toEqual([dm]);
     expect(await outbox.countFor('bob-id')).toBe(1);
     expect(await outbox.pendingFor('alice-id')).toEqual([]);
@@ -60,20 +63,64 @@ describe.each(implementations)('the %s outbox', (_name, open) => {
   it('answers a retried clientMsgId with the held id and its state, never a second copy', async () => {
     const outbox = await open();
     const dm = entry();
-    await outbox.put(dm, 10);
-    expect(await outbox.put({ ...dm, id: randomUUID() }, 10)).toEqual({ state: 'queued', id: dm.id });
+    await outbox.put(dm, roomy);
+    expect(await outbox.put({ ...dm, id: randomUUID() }, roomy)).toEqual({ state: 'queued', id: dm.id });
     await outbox.ack('bob-id', [dm.id]);
-    expect(await outbox.put({ ...dm, id: randomUUID() }, 10)).toEqual({ state: 'delivered', id: dm.id });
+    expect(await outbox.put({ ...dm, id: randomUUID() }, roomy)).toEqual({ state: 'delivered', id: dm.id });
     expect(await outbox.pendingFor('bob-id')).toEqual([]);
     await outbox.close();
   });
 
-  it('refuses a message past the per-recipient limit', async () => {
+  it('refuses a message past the per-recipient limit, saying when the oldest expires', async () => {
     const outbox = await open();
-    await outbox.put(entry(), 2);
-    await outbox.put(entry(), 2);
-    expect(await outbox.put(entry(), 2)).toEqual({ state: 'full' });
-    expect(await outbox.put(entry({ toId: 'carol-id' }), 2)).toMatchObject({ state: 'new' });
+    const caps = { ...roomy, perRecipient: 2 };
+    const oldest = entry({ fromId: 'x-id', expiresAt: Date.now() + 30_000 });
+    await outbox.put(oldest, caps);
+    await outbox.put(entry({ fromId: 'y-id' }), caps);
+    const full = await outbox.put(entry(), caps);
+    expect(full).toMatchObject({ state: 'full', cap: 'perRecipient' });
+    const retryAfterMs = full.state === 'full' ? full.retryAfterMs : 0;
+    expect(retryAfterMs).toBeGreaterThan(25_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(30_000);
+    expect(await outbox.put(entry({ toId: 'carol-id' }), caps)).toMatchObject({ state: 'new' });
+    await outbox.close();
+  });
+
+  it('caps one sender per recipient: an abuser is refused while another sender to the same recipient gets in', async () => {
+    const outbox = await open();
+    const caps = { ...roomy, perPair: 3 };
+    for (let i = 0; i < 3; i += 1)
+      expect(await outbox.put(entry({ fromId: 'mallory-id' }), caps)).toMatchObject({ state: 'new' });
+    expect(await outbox.put(entry({ fromId: 'mallory-id' }), caps)).toMatchObject({ state: 'full', cap: 'perPair' });
+    expect(await outbox.put(entry({ fromId: 'alice-id' }), caps)).toMatchObject({ state: 'new' });
+    expect(await outbox.countFor('bob-id')).toBe(4);
+    await outbox.close();
+  });
+
+  it('caps one sender over all recipients, and frees the slot once a message is acknowledged', async () => {
+    const outbox = await open();
+    const caps = { ...roomy, perSender: 3 };
+    const first = entry({ fromId: 'mallory-id', toId: 'r1' });
+    await outbox.put(first, caps);
+    await outbox.put(entry({ fromId: 'mallory-id', toId: 'r2' }), caps);
+    await outbox.put(entry({ fromId: 'mallory-id', toId: 'r3' }), caps);
+    expect(await outbox.put(entry({ fromId: 'mallory-id', toId: 'r4' }), caps)).toMatchObject({
+      state: 'full',
+      cap: 'perSender',
+    });
+    expect(await outbox.put(entry({ fromId: 'alice-id', toId: 'r4' }), caps)).toMatchObject({ state: 'new' });
+    await outbox.ack('r1', [first.id]);
+    expect(await outbox.put(entry({ fromId: 'mallory-id', toId: 'r4' }), caps)).toMatchObject({ state: 'new' });
+    await outbox.close();
+  });
+
+  it('caps the messages waiting in all', async () => {
+    const outbox = await open();
+    const caps = { ...roomy, total: 3 };
+    await outbox.put(entry({ fromId: 'a1', toId: 'b1' }), caps);
+    await outbox.put(entry({ fromId: 'a2', toId: 'b2' }), caps);
+    await outbox.put(entry({ fromId: 'a3', toId: 'b3' }), caps);
+    expect(await outbox.put(entry({ fromId: 'a4', toId: 'b4' }), caps)).toMatchObject({ state: 'full', cap: 'total' });
     await outbox.close();
   });
 
@@ -83,8 +130,8 @@ describe.each(implementations)('the %s outbox', (_name, open) => {
     outbox.onExpired((e) => expired.push(e));
     const short = entry({ expiresAt: Date.now() + 300 });
     const acked = entry({ expiresAt: Date.now() + 300 });
-    await outbox.put(short, 10);
-    await outbox.put(acked, 10);
+    await outbox.put(short, roomy);
+    await outbox.put(acked, roomy);
     await outbox.ack('bob-id', [acked.id]);
     await eventually(() => (expired.length > 0 ? true : undefined), 3000);
     await new Promise((r) => setTimeout(r, 600));

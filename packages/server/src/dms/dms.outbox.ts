@@ -10,10 +10,28 @@ export interface OutboxEntry {
   expiresAt: number;
 }
 
+/**
+ * How many messages may wait. Per pair and per sender, so that one sender cannot fill anyone's
+ * inbox (a legitimate sender to the same recipient still gets in); per recipient; and in all
+ * (this instance, or the whole Redis), so that the outbox's memory is bounded.
+ */
+export interface QueueCaps {
+  /** From one sender to one recipient. */
+  perPair: number;
+  /** From one sender, all recipients together. */
+  perSender: number;
+  /** For one recipient, all senders together. */
+  perRecipient: number;
+  total: number;
+}
+
+/** Which cap refused a message. */
+export type QueueCap = keyof QueueCaps;
+
 export type PutResult =
   | { state: 'new'; entry: OutboxEntry }
-  /** The recipient already has `maxQueued` messages waiting. */
-  | { state: 'full' }
+  /** A cap is reached; `retryAfterMs` is when the oldest message holding it expires. */
+  | { state: 'full'; cap: QueueCap; retryAfterMs: number }
   /** The sender's clientMsgId is held already: a retry. `delivered` once the recipient acked. */
   | { state: 'queued' | 'delivered'; id: string };
 
@@ -27,8 +45,8 @@ export interface Expired {
  * database, a log or a disk. In-process by default; Redis (no persistence) across instances.
  */
 export interface DmOutbox {
-  /** Holds a new message, or answers a retry of a held one, or refuses one past `maxQueued`. */
-  put(entry: OutboxEntry, maxQueued: number): Promise<PutResult>;
+  /** Holds a new message, or answers a retry of a held one, or refuses one past a cap. */
+  put(entry: OutboxEntry, caps: QueueCaps): Promise<PutResult>;
   /** What still waits for the recipient, oldest first. */
   pendingFor(toId: string): Promise<OutboxEntry[]>;
   countFor(toId: string): Promise<number>;
@@ -39,19 +57,56 @@ export interface DmOutbox {
   close(): Promise<void>;
 }
 
+/** The first cap `entry` would pass, checked from the narrowest; undefined when none. */
+export function firstCapReached(counts: Record<QueueCap, number>, caps: QueueCaps): QueueCap | undefined {
+  const order: QueueCap[] = ['perPair', 'perSender', 'perRecipient', 'total'];
+  return order.find((cap) => counts[cap] >= caps[cap]);
+}
+
 export function createMemoryOutbox(): DmOutbox {
   const entries = new Map<string, OutboxEntry>();
   const byClientId = new Map<string, { id: string; delivered: boolean }>();
   const inboxes = new Map<string, Set<string>>();
+  const outboxes = new Map<string, Set<string>>();
   const timers = new Set<NodeJS.Timeout>();
   const listeners: ((expired: Expired) => void)[] = [];
 
   const clientKey = (fromId: string, clientMsgId: string) => `${fromId} ${clientMsgId}`;
-  const removeFromInbox = (entry: OutboxEntry) => {
-    const inbox = inboxes.get(entry.toId);
-    inbox?.delete(entry.id);
-    if (inbox?.size === 0) inboxes.delete(entry.toId);
+  const removeFrom = (sets: Map<string, Set<string>>, key: string, id: string) => {
+    const set = sets.get(key);
+    set?.delete(id);
+    if (set?.size === 0) sets.delete(key);
   };
+  const removeFromInbox = (entry: OutboxEntry) => {
+    removeFrom(inboxes, entry.toId, entry.id);
+    removeFrom(outboxes, entry.fromId, entry.id);
+  };
+  const heldIn = (ids: Iterable<string> | undefined, keep: (e: OutboxEntry) => boolean = () => true) =>
+    [...(ids ?? [])].flatMap((id) => {
+      const held = entries.get(id);
+      return held && keep(held) ? [held] : [];
+    });
+  const untilOldestExpires = (held: OutboxEntry[]) =>
+    Math.max(1, Math.min(...held.map((e) => e.expiresAt)) - Date.now());
+
+  function refusal(entry: OutboxEntry, caps: QueueCaps): PutResult | undefined {
+    const pair = heldIn(inboxes.get(entry.toId), (e) => e.fromId === entry.fromId);
+    const counts = {
+      perPair: pair.length,
+      perSender: outboxes.get(entry.fromId)?.size ?? 0,
+      perRecipient: inboxes.get(entry.toId)?.size ?? 0,
+      total: entries.size,
+    };
+    const cap = firstCapReached(counts, caps);
+    if (!cap) return undefined;
+    const holding = {
+      perPair: () => pair,
+      perSender: () => heldIn(outboxes.get(entry.fromId)),
+      perRecipient: () => heldIn(inboxes.get(entry.toId)),
+      total: () => [...entries.values()],
+    }[cap]();
+    return { state: 'full', cap, retryAfterMs: untilOldestExpires(holding) };
+  }
 
   const expire = (entry: OutboxEntry, timer: NodeJS.Timeout) => {
     timers.delete(timer);
@@ -62,14 +117,17 @@ export function createMemoryOutbox(): DmOutbox {
   };
 
   return {
-    put(entry, maxQueued) {
+    put(entry, caps) {
       const held = byClientId.get(clientKey(entry.fromId, entry.clientMsgId));
       if (held) return Promise.resolve({ state: held.delivered ? 'delivered' : 'queued', id: held.id });
-      if ((inboxes.get(entry.toId)?.size ?? 0) >= maxQueued) return Promise.resolve({ state: 'full' });
+      const full = refusal(entry, caps);
+      if (full) return Promise.resolve(full);
       entries.set(entry.id, entry);
       byClientId.set(clientKey(entry.fromId, entry.clientMsgId), { id: entry.id, delivered: false });
       const inbox = inboxes.get(entry.toId) ?? new Set<string>();
       inboxes.set(entry.toId, inbox.add(entry.id));
+      const outbox = outboxes.get(entry.fromId) ?? new Set<string>();
+      outboxes.set(entry.fromId, outbox.add(entry.id));
       const timer: NodeJS.Timeout = setTimeout(() => expire(entry, timer), entry.expiresAt - Date.now());
       timer.unref();
       timers.add(timer);
@@ -105,6 +163,7 @@ export function createMemoryOutbox(): DmOutbox {
       entries.clear();
       byClientId.clear();
       inboxes.clear();
+      outboxes.clear();
       return Promise.resolve();
     },
   };

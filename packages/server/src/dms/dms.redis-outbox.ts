@@ -1,5 +1,13 @@
 import type { RedisClient } from '../realtime/redis-adapter.js';
-import type { DmOutbox, Expired, OutboxEntry } from './dms.outbox.js';
+import {
+  firstCapReached,
+  type DmOutbox,
+  type Expired,
+  type OutboxEntry,
+  type PutResult,
+  type QueueCap,
+  type QueueCaps,
+} from './dms.outbox.js';
 
 const SWEEP_EVERY_MS = 500;
 const INBOX_TTL_MS = 11 * 60 * 1000;
@@ -31,6 +39,9 @@ export function createRedisOutbox(client: RedisClient, prefix: string): DmOutbox
   const key = {
     entry: (id: string) => `${prefix}:dm:${id}`,
     inbox: (toId: string) => `${prefix}:dm:inbox:${toId}`,
+    /** What one sender has waiting: for all recipients, and for each. Scored by expiry, as inboxes. */
+    sent: (fromId: string) => `${prefix}:dm:sent:${fromId}`,
+    pair: (fromId: string, toId: string) => `${prefix}:dm:pair:${fromId}:${toId}`,
     client: (fromId: string, clientMsgId: string) => `${prefix}:dm:client:${fromId}:${clientMsgId}`,
     expiring: `${prefix}:dm:expiring`,
   };
@@ -42,7 +53,7 @@ export function createRedisOutbox(client: RedisClient, prefix: string): DmOutbox
     for (const member of due) {
       if ((await client.zRem(key.expiring, member)) !== 1) continue;
       const [id = '', fromId = '', toId = ''] = member.split('|');
-      await client.zRem(key.inbox(toId), id);
+      await client.multi().zRem(key.inbox(toId), id).zRem(key.sent(fromId), id).zRem(key.pair(fromId, toId), id).exec();
       for (const listener of listeners) listener({ id, fromId });
     }
   }
@@ -56,11 +67,36 @@ export function createRedisOutbox(client: RedisClient, prefix: string): DmOutbox
   }, SWEEP_EVERY_MS);
   sweeper.unref();
 
+  /**
+   * Counts are read, then the message is added: instances racing at the edge can pass a cap by
+   * a few messages, never by an unbounded number (each put reads the counts afresh).
+   */
+  async function refusal(entry: OutboxEntry, caps: QueueCaps): Promise<PutResult | undefined> {
+    const now = Date.now();
+    const sets: Record<QueueCap, string> = {
+      perPair: key.pair(entry.fromId, entry.toId),
+      perSender: key.sent(entry.fromId),
+      perRecipient: key.inbox(entry.toId),
+      total: key.expiring,
+    };
+    const [perPair, perSender, perRecipient, total] = await Promise.all(
+      [sets.perPair, sets.perSender, sets.perRecipient, sets.total].map((set) => client.zCount(set, now, '+inf')),
+    );
+    const cap = firstCapReached(
+      { perPair: perPair ?? 0, perSender: perSender ?? 0, perRecipient: perRecipient ?? 0, total: total ?? 0 },
+      caps,
+    );
+    if (!cap) return undefined;
+    const [oldest] = await client.zRangeByScoreWithScores(sets[cap], now, '+inf', { LIMIT: { offset: 0, count: 1 } });
+    return { state: 'full', cap, retryAfterMs: Math.max(1, (oldest?.score ?? now) - now) };
+  }
+
   return {
-    async put(entry, maxQueued) {
+    async put(entry, caps) {
       const heldId = await client.get(key.client(entry.fromId, entry.clientMsgId));
       if (heldId) return { state: (await client.exists(key.entry(heldId))) ? 'queued' : 'delivered', id: heldId };
-      if ((await client.zCount(key.inbox(entry.toId), Date.now(), '+inf')) >= maxQueued) return { state: 'full' };
+      const full = await refusal(entry, caps);
+      if (full) return full;
       const claimed = await client.set(key.client(entry.fromId, entry.clientMsgId), entry.id, {
         condition: 'NX',
         expiration: { type: 'PXAT', value: entry.expiresAt },
@@ -74,6 +110,10 @@ export function createRedisOutbox(client: RedisClient, prefix: string): DmOutbox
         .set(key.entry(entry.id), JSON.stringify(entry), { expiration: { type: 'PXAT', value: entry.expiresAt } })
         .zAdd(key.inbox(entry.toId), { score: entry.expiresAt, value: entry.id })
         .pExpire(key.inbox(entry.toId), INBOX_TTL_MS)
+        .zAdd(key.sent(entry.fromId), { score: entry.expiresAt, value: entry.id })
+        .pExpire(key.sent(entry.fromId), INBOX_TTL_MS)
+        .zAdd(key.pair(entry.fromId, entry.toId), { score: entry.expiresAt, value: entry.id })
+        .pExpire(key.pair(entry.fromId, entry.toId), INBOX_TTL_MS)
         .zAdd(key.expiring, { score: entry.expiresAt, value: expiringMember(entry) })
         .exec();
       return { state: 'new', entry };
@@ -98,7 +138,13 @@ export function createRedisOutbox(client: RedisClient, prefix: string): DmOutbox
         const entry = JSON.parse(json) as OutboxEntry;
         if (entry.toId !== toId) continue;
         if ((await client.zRem(key.expiring, expiringMember(entry))) !== 1) continue;
-        await client.multi().del(key.entry(id)).zRem(key.inbox(toId), id).exec();
+        await client
+          .multi()
+          .del(key.entry(id))
+          .zRem(key.inbox(toId), id)
+          .zRem(key.sent(entry.fromId), id)
+          .zRem(key.pair(entry.fromId, toId), id)
+          .exec();
         delivered.push({ id, fromId: entry.fromId });
       }
       return delivered;

@@ -10,7 +10,8 @@ import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { ConnectionLifecycle } from '../realtime/connection.js';
 import type { Fanout } from '../realtime/fanout.js';
-import type { DmOutbox, OutboxEntry } from './dms.outbox.js';
+import type { Refusals } from '../limits/refusals.js';
+import type { DmOutbox, OutboxEntry, QueueCap, QueueCaps } from './dms.outbox.js';
 import { findPublicKey, savePublicKey } from './keys.store.js';
 
 export interface DmService extends ConnectionLifecycle {
@@ -27,8 +28,17 @@ export interface DmServiceDeps {
   fanout: Fanout;
   db: Db;
   findUser(username: string): Promise<User | undefined>;
-  maxQueuedPerRecipient: number;
+  queueCaps: QueueCaps;
+  refusals: Refusals;
 }
+
+/** How each cap's refusal is named in /metrics and the log. */
+const capLimitNames: Record<QueueCap, string> = {
+  perPair: 'dm-queue-pair',
+  perSender: 'dm-queue-sender',
+  perRecipient: 'dm-queue-recipient',
+  total: 'dm-queue-total',
+};
 
 function toDmNew(entry: OutboxEntry): DmNew {
   return {
@@ -69,9 +79,18 @@ export function createDmService(deps: DmServiceDeps): DmService {
         sentAt: now,
         expiresAt: now + (input.ttlSeconds ?? DM_TTL_DEFAULT_SECONDS) * 1000,
       };
-      const result = await box.put(entry, deps.maxQueuedPerRecipient);
+      const result = await box.put(entry, deps.queueCaps);
       if (result.state === 'full') {
-        throw new AppError('RATE_LIMITED', `${recipient.username} has too many messages waiting`, 5000);
+        const refusal = {
+          perPair: {
+            key: `${user.id} ${recipient.id}`,
+            message: `too many of your messages wait for ${recipient.username}`,
+          },
+          perSender: { key: user.id, message: 'too many of your private messages are waiting' },
+          perRecipient: { key: recipient.id, message: `${recipient.username} has too many messages waiting` },
+          total: { key: 'all', message: 'too many private messages are waiting on this server' },
+        }[result.cap];
+        throw deps.refusals.refuse(capLimitNames[result.cap], { ...refusal, retryAfterMs: result.retryAfterMs });
       }
       if (result.state !== 'new') return { id: result.id, status: result.state };
       fanout.toUser(recipient.id, 'dm:new', toDmNew(result.entry));

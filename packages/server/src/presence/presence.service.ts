@@ -7,6 +7,8 @@ import type { PresenceTracker } from './presence.tracker.js';
 export interface PresenceService extends ConnectionLifecycle {
   set(user: User, connectionId: string, status: 'online' | 'away'): Promise<Record<never, never>>;
   statusOf(userIds: string[]): Promise<Map<string, PresenceStatus>>;
+  /** Withdraws this instance's connections and waits until their announcements went out. */
+  close(): Promise<void>;
 }
 
 export interface PresenceDeps {
@@ -22,8 +24,9 @@ export interface PresenceDeps {
 export function createPresenceService(deps: PresenceDeps): PresenceService {
   const { tracker, fanout, log } = deps;
 
+  const announcing = new Set<Promise<void>>();
   tracker.onChange(({ userId, status }) => {
-    void (async () => {
+    const announcement = (async () => {
       const now = new Date();
       if (status === 'offline') await deps.recordLastSeen(userId, now);
       const [user, buddyIds] = await Promise.all([deps.findUserById(userId), deps.buddyIdsOf(userId)]);
@@ -31,6 +34,8 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
       const payload = status === 'offline' ? { user, status, lastSeenAt: now.toISOString() } : { user, status };
       for (const buddyId of buddyIds) fanout.toUser(buddyId, 'presence', payload);
     })().catch((err: unknown) => log.warn({ err, userId }, 'presence announcement failed'));
+    announcing.add(announcement);
+    void announcement.then(() => announcing.delete(announcement));
   });
 
   const quietly = (work: Promise<void>) =>
@@ -44,5 +49,9 @@ export function createPresenceService(deps: PresenceDeps): PresenceService {
       return {};
     },
     statusOf: (userIds) => tracker.statusOf(userIds),
+    async close() {
+      await tracker.close().catch((err: unknown) => log.warn({ err }, 'presence withdrawal failed'));
+      await Promise.all([...announcing]);
+    },
   };
 }

@@ -84,6 +84,24 @@ describe.each(implementations)('the %s presence tracker', (_name, open) => {
     expect(changes.map((c) => c.status)).toEqual(['online', 'away', 'online']);
     await tracker.close();
   });
+
+  it('announces offline at shutdown every user it showed, still connected or within the grace period', async () => {
+    const { tracker, changes } = await watched();
+    await tracker.connect('u5', 'a');
+    await tracker.connect('u6', 'b');
+    await tracker.setAway('u6', 'b', true);
+    await tracker.connect('u7', 'c');
+    await tracker.disconnect('u7', 'c');
+    await tracker.close();
+    expect(changes.filter((c) => c.status === 'offline').sort((x, y) => x.userId.localeCompare(y.userId))).toEqual([
+      { userId: 'u5', status: 'offline' },
+      { userId: 'u6', status: 'offline' },
+      { userId: 'u7', status: 'offline' },
+    ]);
+    expect([...(await tracker.statusOf(['u5', 'u6', 'u7'])).values()]).toEqual(['offline', 'offline', 'offline']);
+    await sleep(GRACE_MS + 100);
+    expect(changes).toHaveLength(7); // three online, one away, three offline: nothing after close
+  });
 });
 
 describe.runIf(services.redis)('redis presence across instances', () => {
@@ -92,11 +110,11 @@ describe.runIf(services.redis)('redis presence across instances', () => {
     const make = async () => {
       const client: RedisClient = createClient({ url: TEST_REDIS_URL });
       await client.connect();
-      clients.push(client);
-      return createRedisPresence(client, prefix, { graceMs: GRACE_MS, instanceTtlMs: 600 });
+      return { client, tracker: createRedisPresence(client, prefix, { graceMs: GRACE_MS, instanceTtlMs: 600 }) };
     };
-    const first = await make();
-    const second = await make();
+    const { client: firstClient, tracker: first } = await make();
+    const { client: secondClient, tracker: second } = await make();
+    clients.push(firstClient);
     const changes: PresenceChange[] = [];
     first.onChange((c) => changes.push(c));
     second.onChange((c) => changes.push(c));
@@ -105,8 +123,8 @@ describe.runIf(services.redis)('redis presence across instances', () => {
     await first.disconnect('u4', 'a');
     await sleep(GRACE_MS + 150);
     expect(changes).toEqual([{ userId: 'u4', status: 'online' }]);
-    // The second instance dies without a word: its heartbeat stops.
-    await second.close();
+    // The second instance dies without a word: its link to Redis is cut, its heartbeat stops.
+    secondClient.destroy();
     const diedAt = Date.now();
     while (changes.length < 2 && Date.now() - diedAt < 5000) await sleep(50);
     expect(changes).toEqual([

@@ -17,6 +17,7 @@ export interface PresenceTracker {
   setAway(userId: string, connectionId: string, away: boolean): Promise<void>;
   statusOf(userIds: string[]): Promise<Map<string, PresenceStatus>>;
   onChange(listener: (change: PresenceChange) => void): void;
+  /** Graceful shutdown: users with no connection left on any instance are announced offline. */
   close(): Promise<void>;
 }
 
@@ -83,8 +84,12 @@ export function createMemoryPresence(timing: PresenceTiming): PresenceTracker {
       listeners.push(listener);
     },
     close() {
+      // Every connection ends with this instance: the users it announced go offline now, so
+      // their last-seen time is recorded and nobody is left shown online.
       for (const timer of graceTimers.values()) clearTimeout(timer);
       graceTimers.clear();
+      connections.clear();
+      for (const userId of [...announced.keys()]) settle(userId, true);
       return Promise.resolve();
     },
   };

@@ -98,7 +98,13 @@ export function createEventDispatcher(
     if (!isRequestName(event) || !handler)
       throw new AppError('BAD_REQUEST', `unknown event ${JSON.stringify(event.slice(0, 64))}`);
     const parsed = parseWith(requestSchemas[event], payload);
-    if (!parsed.ok) return { ok: false, error: parsed.error };
+    if (!parsed.ok) {
+      log.warn(
+        { event, userId: origin.user.id, code: parsed.error.code, reason: parsed.error.message },
+        'event refused',
+      );
+      return { ok: false, error: parsed.error };
+    }
     const result = await handler(parsed.value, origin);
     return { ok: true, ...result };
   }

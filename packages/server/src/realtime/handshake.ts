@@ -1,5 +1,6 @@
 /** What both realtime transports read from a handshake. */
 import type { IncomingMessage } from 'node:http';
+import { parseCookie } from 'cookie';
 
 /** The token a client puts in Socket.IO's handshake `auth` (non-browser clients). */
 export function tokenOfAuth(auth: unknown): string | undefined {
@@ -7,13 +8,23 @@ export function tokenOfAuth(auth: unknown): string | undefined {
   return typeof token === 'string' && token.length > 0 ? token : undefined;
 }
 
+/**
+ * One cookie's value, by the `cookie` package: a value that is not valid percent-encoding
+ * (`%E0`) comes back as it was sent instead of throwing, so a bad header cannot stop an
+ * upgrade listener; such a token simply matches no session.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  return parseCookie(header)[name];
+}
+
+/** A request target as a URL, or undefined when it is not one (`//a:b`): outside input never throws here. */
+export function parseRequestTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /** Browsers send Origin: it must be this server's own or one of ALLOWED_ORIGINS. */

@@ -2,13 +2,22 @@ import type { Server as HttpServer } from 'node:http';
 import { SESSION_COOKIE, type ClientToServerEvents, type ServerToClientEvents } from '@parley/protocol';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import type { Config } from '../config.js';
-import { createConnectionGate, type ConnectionGateDeps } from './connection-gate.js';
+import type { Logger } from '../log.js';
+import {
+  ConnectRefused,
+  createConnectionGate,
+  type Admission,
+  type ConnectionGate,
+  type ConnectionGateDeps,
+} from './connection-gate.js';
 import type { Connection } from './connection.js';
 import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-websocket.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
+import { capEngineBacklogs } from './engine-backlog.js';
 import { createEventDispatcher, dispatchSocketIoEvents, type Handlers, type SocketData } from './handle.js';
 import { isOriginAllowed, readCookie, tokenOfAuth } from './handshake.js';
 import { createTokenBucket } from './rate-limit.js';
+import { socketIoContractProblems } from './socketio-contract.js';
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -26,6 +35,7 @@ export function createSocketServer(httpServer: HttpServer, config: Config): Parl
     maxHttpBufferSize: config.maxEventBytes * 2,
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
+    connectTimeout: config.connectTimeoutMs,
     allowRequest: (req, callback) => callback(null, isOriginAllowed(req, config.allowedOrigins)),
     ...(config.allowedOrigins.length > 0 ? { cors: { origin: config.allowedOrigins, credentials: true } } : {}),
   });
@@ -51,11 +61,16 @@ export function acceptConnections(
   });
   const newBucket = () => createTokenBucket(deps.config.rateLimitPerSec, deps.config.rateLimitBurst);
 
+  // Socket.IO runs middleware inside its own async code: a throw here would be an unhandled
+  // rejection (issue 10). Every failure becomes a refusal of this one handshake instead.
   io.use((socket, next) => {
-    gate.admit(tokenOf(socket)).then((admission) => {
-      Object.assign(socket.data, admission, { bucket: newBucket() });
-      next();
-    }, next);
+    admitHandshake(gate, socket).then(
+      (admission) => {
+        Object.assign(socket.data, admission, { bucket: newBucket() });
+        next();
+      },
+      (error: unknown) => next(asRefusal(error, deps.log)),
+    );
   });
 
   io.on('connection', (socket) => {
@@ -78,12 +93,36 @@ export function acceptConnections(
     gate.opened(connection, transport);
   });
 
-  if (!deps.config.transports.includes('websocket')) return undefined;
-  return attachDirectWebSocket(httpServer, io, { config: deps.config, log: deps.log, gate, dispatch, newBucket });
+  capEngineBacklogs(io, { capBytes: deps.config.maxConnectionBacklogBytes, log: deps.log, metrics: deps.metrics });
+  if (!deps.config.transports.includes('websocket') || deps.config.websocketServer === 'socketio') return undefined;
+  const problems = socketIoContractProblems(io);
+  if (problems.length > 0) {
+    throw new Error(
+      `Socket.IO no longer offers what Parley's WebSocket endpoint relies on (${problems.join('; ')}); ` +
+        'set WEBSOCKET_SERVER=socketio or install the pinned socket.io version',
+    );
+  }
+  return attachDirectWebSocket(httpServer, io, {
+    config: deps.config,
+    log: deps.log,
+    metrics: deps.metrics,
+    gate,
+    dispatch,
+    newBucket,
+  });
 }
 
-function tokenOf(socket: Socket): string | undefined {
-  return tokenOfAuth(socket.handshake.auth) ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
+/** Reads the token and admits it; anything that throws on the way rejects the promise. */
+async function admitHandshake(gate: ConnectionGate, socket: Socket): Promise<Admission> {
+  await Promise.resolve();
+  const token = tokenOfAuth(socket.handshake.auth) ?? readCookie(socket.handshake.headers.cookie, SESSION_COOKIE);
+  return gate.admit(token);
+}
+
+function asRefusal(error: unknown, log: Logger): ConnectRefused {
+  if (error instanceof ConnectRefused) return error;
+  log.error({ err: error }, 'handshake failed');
+  return new ConnectRefused('INTERNAL', 'handshake failed');
 }
 
 /**

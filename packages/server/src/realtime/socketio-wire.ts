@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * The text packets of Engine.IO v4 carrying Socket.IO v5, as PROTOCOL.md's transport defines
  * them: what Parley's own WebSocket endpoint reads and writes. Binary attachments are not part
- * of Parley's protocol (every payload is JSON), so they are refused, not decoded.
+ * of Parley's protocol (every payload is JSON), so they are refused, not decoded: a BINARY_EVENT
+ * or BINARY_ACK (`45`, `46`), which Socket.IO would accept and then wait for attachments, is
+ * invalid here and closes the connection, as Socket.IO closes one that sends an attachment it
+ * did not expect.
  *
  * Engine.IO: `0` open, `1` close, `2` ping, `3` pong, `4` message (a Socket.IO packet follows).
  * Socket.IO: `0` connect, `1` disconnect, `2` event, `3` ack, `4` connect error, then an optional
@@ -15,7 +20,7 @@ export type InboundPacket =
   | { kind: 'connect'; namespace: string; auth: unknown }
   | { kind: 'disconnect'; namespace: string }
   | { kind: 'event'; namespace: string; ackId: number | undefined; event: string; payload: unknown }
-  | { kind: 'ack' }
+  | { kind: 'ack'; namespace: string }
   | { kind: 'invalid'; reason: string };
 
 const invalid = (reason: string): InboundPacket => ({ kind: 'invalid', reason });
@@ -78,7 +83,7 @@ function decodeSocketIo(text: string): InboundPacket {
       return { kind: 'event', namespace, ackId, event: String(event), payload };
     }
     case 0x33:
-      return { kind: 'ack' };
+      return { kind: 'ack', namespace };
     default:
       return invalid('unsupported Socket.IO packet type');
   }
@@ -114,4 +119,28 @@ export function encodeEvent(event: string, payload: unknown): string {
 
 export function encodeAck(ackId: number, result: unknown): string {
   return `43${ackId}${JSON.stringify([result])}`;
+}
+
+/** A complete server-to-client text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked), in one buffer. */
+export function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81;
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, headerLength, 'utf8');
+  return frame;
+}
+
+/** The same shape as Socket.IO's ids: 20 URL-safe characters. */
+export function newId(): string {
+  return randomBytes(15).toString('base64url');
 }

@@ -4,7 +4,7 @@ import type { RoomsService } from './rooms.service.js';
 export function roomsHandlers(rooms: RoomsService): Handlers {
   return {
     'room:create': (input, { user }) => rooms.create(user, input),
-    'room:list': (_input, { user }) => rooms.list(user),
+    'room:list': (input, { user }) => rooms.list(user, input),
     'room:join': (input, { user }) => rooms.join(user, input),
     'room:leave': (input, { user }) => rooms.leave(user, input),
     'room:history': (input, { user }) => rooms.history(user, input),

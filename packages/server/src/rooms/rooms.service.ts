@@ -4,6 +4,7 @@ import {
   HISTORY_LIMIT_DEFAULT,
   JOIN_LATEST,
   ROOM_CAPACITY_DEFAULT,
+  ROOM_LIST_LIMIT_DEFAULT,
   type Message,
   type ParsedRequest,
   type RequestResult,
@@ -14,12 +15,13 @@ import type { Db } from '../db/database.js';
 import { isUniqueViolation } from '../db/database.js';
 import { AppError } from '../errors.js';
 import * as messages from '../messages/messages.store.js';
+import type { EnforcedLimit } from '../limits/refusals.js';
 import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
 
 export interface RoomsService {
   create(user: User, input: ParsedRequest<'room:create'>): Promise<RequestResult<'room:create'>>;
-  list(user: User): Promise<RequestResult<'room:list'>>;
+  list(user: User, input: ParsedRequest<'room:list'>): Promise<RequestResult<'room:list'>>;
   join(user: User, input: ParsedRequest<'room:join'>): Promise<RequestResult<'room:join'>>;
   leave(user: User, input: ParsedRequest<'room:leave'>): Promise<RequestResult<'room:leave'>>;
   history(user: User, input: ParsedRequest<'room:history'>): Promise<RequestResult<'room:history'>>;
@@ -28,7 +30,14 @@ export interface RoomsService {
   roomIdsOf(userId: string): Promise<string[]>;
 }
 
-export function createRoomsService(deps: { db: Db; fanout: Fanout }): RoomsService {
+export interface RoomsServiceDeps {
+  db: Db;
+  fanout: Fanout;
+  /** Rooms a user may create per window. */
+  creations: EnforcedLimit;
+}
+
+export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   const { db, fanout } = deps;
 
   async function findRoomOrThrow(roomId: string): Promise<Room> {
@@ -60,6 +69,7 @@ export function createRoomsService(deps: { db: Db; fanout: Fanout }): RoomsServi
     roomIdsOf: (userId) => store.listRoomIdsOfUser(db, userId),
 
     async create(user, input) {
+      await deps.creations.consume(user.id);
       const id = randomUUID();
       try {
         const room = await store.insertRoomWithCreator(
@@ -81,9 +91,24 @@ export function createRoomsService(deps: { db: Db; fanout: Fanout }): RoomsServi
       }
     },
 
-    async list(user) {
-      const [rooms, joinedRoomIds] = await Promise.all([store.listRooms(db), store.listRoomIdsOfUser(db, user.id)]);
-      return { rooms, joinedRoomIds };
+    async list(user, input) {
+      const [page, joinedRoomIds] = await Promise.all([
+        store.listRooms(db, {
+          userId: user.id,
+          limit: input.limit ?? ROOM_LIST_LIMIT_DEFAULT,
+          ...(input.query ? { query: input.query } : {}),
+          ...(input.joined === undefined ? {} : { joined: input.joined }),
+          ...(input.cursor === undefined ? {} : { afterName: input.cursor }),
+        }),
+        store.listRoomIdsOfUser(db, user.id),
+      ]);
+      // The cursor is the last room's lowercase name: names are unique in any case, and a client
+      // that sends anything else gets a page that starts after it, which harms nobody.
+      return {
+        rooms: page.rooms,
+        joinedRoomIds,
+        ...(page.nextAfterName === undefined ? {} : { nextCursor: page.nextAfterName }),
+      };
     },
 
     async join(user, input) {

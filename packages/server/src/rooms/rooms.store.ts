@@ -1,4 +1,5 @@
 import type { Room, User } from '@parley/protocol';
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { RoomsTable } from '../db/schema.js';
 
@@ -48,9 +49,44 @@ export async function findRoom(db: Db, roomId: string): Promise<Room | undefined
   return row && toRoom(row);
 }
 
-export async function listRooms(db: Db): Promise<Room[]> {
-  const rows = await db.selectFrom('rooms').select(roomColumns).orderBy('name_lower').execute();
-  return rows.map(toRoom);
+export interface RoomFilter {
+  /** A part of the name or topic, any case. */
+  query?: string;
+  /** true: only rooms `userId` belongs to; false: only the others. */
+  joined?: boolean;
+  userId: string;
+  /** The lowercase name of the last room of the previous page. */
+  afterName?: string;
+  limit: number;
+}
+
+/** LIKE's wildcards in a user's text match themselves. */
+const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** One page of rooms in name order, and the cursor of the next page when there is more. */
+export async function listRooms(db: Db, filter: RoomFilter): Promise<{ rooms: Room[]; nextAfterName?: string }> {
+  let query = db.selectFrom('rooms').select([...roomColumns, 'name_lower']);
+  if (filter.query) {
+    const pattern = likePattern(filter.query);
+    query = query.where(
+      sql<boolean>`(name_lower like ${pattern} escape '\\' or lower(topic) like ${pattern} escape '\\')`,
+    );
+  }
+  if (filter.joined !== undefined) {
+    const memberships = db.selectFrom('room_members').select('room_id').where('user_id', '=', filter.userId);
+    query = query.where('id', filter.joined ? 'in' : 'not in', memberships);
+  }
+  if (filter.afterName !== undefined) query = query.where('name_lower', '>', filter.afterName);
+  const rows = await query
+    .orderBy('name_lower')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  return {
+    rooms: page.map(toRoom),
+    ...(rows.length > filter.limit && last ? { nextAfterName: last.name_lower } : {}),
+  };
 }
 
 export async function listRoomIdsOfUser(db: Db, userId: string): Promise<string[]> {

@@ -87,8 +87,6 @@ export interface AppState {
   rooms: Record<string, RoomView>;
   /** Joined rooms in sidebar order. */
   roomOrder: string[];
-  /** Every room on the server, for the room browser. */
-  directory: Room[];
   activeRoomId: string | undefined;
   /** The open private conversation (lower-case username); it covers the room while set. */
   activeDm: string | undefined;
@@ -110,7 +108,6 @@ export const initialState: AppState = {
   connection: 'online',
   rooms: {},
   roomOrder: [],
-  directory: [],
   activeRoomId: undefined,
   activeDm: undefined,
   dms: {},

@@ -1,4 +1,4 @@
-import type { AckResult, RequestResult, Room, RoomMember } from '@parley/protocol';
+import type { AckResult, RequestPayload, RequestResult, Room, RoomMember } from '@parley/protocol';
 import type { AppState, RoomView } from './app-state.js';
 import type { ChatActions } from './chat-actions.js';
 import { describeError, type Ctx } from './context.js';
@@ -57,19 +57,21 @@ export function createRoomActions(ctx: Ctx, chat: ChatActions) {
     if (roomId && document.visibilityState === 'visible') chat.markRead(roomId);
   }
 
-  async function refreshDirectory(): Promise<AckResult<RequestResult<'room:list'>> | undefined> {
-    const result = await ctx.client?.request('room:list', {});
-    if (result?.ok) store.set((s) => ({ ...s, directory: result.rooms }));
-    return result;
+  /** One page of the room directory, as the browse dialog asks for it. */
+  async function listRooms(
+    request: RequestPayload<'room:list'>,
+  ): Promise<AckResult<RequestResult<'room:list'>> | undefined> {
+    return ctx.client?.request('room:list', request);
   }
 
   return {
     open,
-    refreshDirectory,
+    listRooms,
 
     /** At session start: every room the user is a member of, then the one they had open. */
     async loadJoined(): Promise<void> {
-      const result = await refreshDirectory();
+      // Only the ids are needed (joinedRoomIds is always whole): each room:join brings its room.
+      const result = await listRooms({ joined: true, limit: 1 });
       if (!result?.ok) {
         if (result) ctx.toast('error', `Could not list rooms: ${describeError(result.error)}`);
         return;

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+
+/** A port nobody listens on right now, for a server a test starts itself. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+/** A Redis of the test's own, which it may stop and restart (the shared one must not be). */
+export interface OwnRedis {
+  url: string;
+  /** Stops the server; every key is gone (it never persists). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port; resolves once it answers. */
+  start(): Promise<void>;
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const own: OwnRedis = {
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+      child = spawn('redis-server', args, { stdio: 'ignore' });
+      const deadline = Date.now() + 10_000;
+      while (!(await answers(port))) {
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async stop() {
+      const running = child;
+      child = undefined;
+      if (!running || running.exitCode !== null) return;
+      await new Promise((resolve) => {
+        running.once('exit', resolve);
+        running.kill('SIGKILL');
+      });
+    },
+  };
+  await own.start();
+  return own;
+}
