@@ -2,4 +2,4 @@ export * from './clients.js';
 export * from './server.js';
 export * from './services.js';
 export * from './tcp-proxy.js';
-export * from './redis-server.js';
+export * from './own-redis.js';
