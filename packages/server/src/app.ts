@@ -87,7 +87,10 @@ export async function createApp(deps: { config: Config; database: Database; log:
   );
 
   const redis: RedisLink | undefined = config.redisUrl
-    ? await connectRedis({ url: config.redisUrl, prefix: config.redisPrefix }, log)
+    ? await connectRedis(
+        { url: config.redisUrl, prefix: config.redisPrefix, onError: (err) => outages.reportDown('redis', err) },
+        log,
+      )
     : undefined;
   const limiters = createLimiterFactory(redis);
   const addressGate = createAddressGate({ config, log, metrics, limiters });

@@ -9,6 +9,8 @@ import type { Logger } from './log.js';
 export interface OutageLog {
   /** True (and logged at most once per outage) when the error means a backing service is down. */
   report(error: unknown): boolean;
+  /** The dependency is down, whatever the error says (a Redis client's own connection errors). */
+  reportDown(dependency: Dependency, error: unknown): void;
   /** The dependencies currently taken as down. */
   readonly down: ReadonlySet<Dependency>;
   close(): void;
@@ -27,9 +29,14 @@ export function createOutageLog(deps: {
   function watchUntilBack(dependency: Dependency, since: number): void {
     const probe = deps.probes[dependency];
     if (!probe) return;
+    let probing = false;
     const timer = setInterval(() => {
+      // A probe of a service that hangs may outlast the interval: never stack them.
+      if (probing) return;
+      probing = true;
       void probe().then(
         (ok) => {
+          probing = false;
           if (!ok || !down.has(dependency)) return;
           down.delete(dependency);
           clearInterval(timer);
@@ -37,25 +44,29 @@ export function createOutageLog(deps: {
           deps.log.info({ dependency, outageMs: Date.now() - since }, `${dependency} back`);
           deps.onChange?.(dependency, false);
         },
-        () => undefined,
+        () => (probing = false),
       );
     }, probeEveryMs);
     timer.unref();
     timers.set(dependency, timer);
   }
 
+  function reportDown(dependency: Dependency, error: unknown): void {
+    if (down.has(dependency)) return;
+    down.add(dependency);
+    // The first error of the outage says what failed; the ones that follow add nothing.
+    deps.log.warn({ dependency, err: error }, `${dependency} unavailable`);
+    deps.onChange?.(dependency, true);
+    watchUntilBack(dependency, Date.now());
+  }
+
   return {
     down,
+    reportDown,
     report(error) {
       const dependency = unavailableDependencyOf(error);
-      if (!dependency) return false;
-      if (down.has(dependency)) return true;
-      down.add(dependency);
-      // The first error of the outage says what failed; the ones that follow add nothing.
-      deps.log.warn({ dependency, err: error }, `${dependency} unavailable`);
-      deps.onChange?.(dependency, true);
-      watchUntilBack(dependency, Date.now());
-      return true;
+      if (dependency) reportDown(dependency, error);
+      return dependency !== undefined;
     },
     close() {
       for (const timer of timers.values()) clearInterval(timer);

@@ -15,9 +15,13 @@ export interface RedisLink {
   close(): Promise<void>;
 }
 
-export async function connectRedis(options: { url: string; prefix: string }, log: Logger): Promise<RedisLink> {
+export async function connectRedis(
+  options: { url: string; prefix: string; onError?: (err: unknown) => void },
+  log: Logger,
+): Promise<RedisLink> {
   const client = newClient(options.url);
-  client.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
+  // Every reconnect attempt errors: onError (the outage log) says so once per outage.
+  client.on('error', options.onError ?? ((err: unknown) => log.warn({ err }, 'redis connection error')));
   await client.connect();
   return {
     client,

@@ -15,6 +15,8 @@ import {
 
 const { redis: redisAnswers } = await requireServices('redis');
 
+const linesWith = (server: TestServer, text: string) => server.logs.filter((line) => line.includes(`"msg":"${text}"`));
+
 function collect(user: TestUser, roomId: string): Message[] {
   const seen: Message[] = [];
   user.client.onMessages((id, messages) => {
@@ -69,6 +71,30 @@ describe.runIf(redisAnswers)('deliveries while Redis is down', () => {
     await redis.start();
     await eventually(() => (daveSaw.length === 3 ? true : undefined), 15_000);
     expect(daveSaw.map((m) => m.seq)).toEqual([1, 2, 3]);
+    // One line when the outage began and one when it ended, however many reconnects between.
+    await eventually(() => (linesWith(server, 'redis back').length === 1 ? true : undefined), 10_000);
+    expect(linesWith(server, 'redis unavailable')).toHaveLength(1);
+    expect(linesWith(server, 'redis connection error')).toEqual([]);
     for (const user of [alice, bob, carol, dave]) user.client.close();
+  });
+
+  it('answers a private message UNAVAILABLE with retryAfterMs while Redis is down, and takes it once Redis is back', async () => {
+    const alice = await connectUser(server);
+    const bob = await connectUser(server);
+    const dm = (clientMsgId: string) =>
+      alice.client.request('dm:send', { to: bob.user.username, clientMsgId, payload: 'sealed' }, { timeoutMs: 8000 });
+    await redis.stop();
+    try {
+      // The SDK's own timeout carries no retryAfterMs: this answer is the server's.
+      expect(await dm(crypto.randomUUID())).toMatchObject({
+        ok: false,
+        error: { code: 'UNAVAILABLE', retryAfterMs: 1000 },
+      });
+    } finally {
+      await redis.start();
+    }
+    await eventually(async () => ((await dm(crypto.randomUUID())).ok ? true : undefined), 15_000);
+    alice.client.close();
+    bob.client.close();
   });
 });

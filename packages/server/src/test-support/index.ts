@@ -2,5 +2,5 @@ export * from './clients.js';
 export * from './server.js';
 export * from './services.js';
 export * from './tcp-proxy.js';
-export * from './redis-server.js';
+export * from './own-redis.js';
 export * from './probes.js';
