@@ -53,6 +53,10 @@ interface EndpointDeps {
  */
 const HEARTBEAT_SLOTS = 16;
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export function attachDirectWebSocket(
@@ -104,6 +108,10 @@ export function attachDirectWebSocket(
   httpServer.removeAllListeners('upgrade');
   let closed = false;
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node's HTTP server takes its error listener off an upgraded socket: until ws adds its own,
+    // a reset (while the address gate decides, or while a refusal is written) would be an
+    // uncaught 'error' event (found by the fuzz suite). One shared listener, for the socket's life.
+    socket.on('error', destroyOnError);
     // Shutting down: a connection opened now would only hold the server's close open.
     if (closed) return void socket.destroy();
     // Whatever an upgrade request carries, it costs at most its own connection (issue 10).
