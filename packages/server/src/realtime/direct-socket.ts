@@ -24,14 +24,18 @@ import {
   textFrame,
 } from './socketio-wire.js';
 
-/** What every connection of one endpoint shares; a connection keeps one reference to it. */
-export interface EndpointContext {
+/** What the server gives the endpoint for its connections. */
+export interface EndpointServices {
   config: Config;
   log: Logger;
   metrics: Metrics;
   gate: ConnectionGate;
   dispatch: DispatchEvent;
   newBucket(): TokenBucket;
+}
+
+/** What every connection of one endpoint shares; a connection keeps one reference to it. */
+export interface EndpointContext extends EndpointServices {
   /** Socket.IO's default namespace: its `sockets` map and (current) adapter take each connection. */
   nsp: ParleyNamespace;
   /** Called once when a connection is forgotten, so the endpoint stops pinging it. */

@@ -4,14 +4,8 @@ import type { Duplex } from 'node:stream';
 import { SESSION_COOKIE } from '@parley/protocol';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
 import type { AddressGate } from './address-gate.js';
-import type { Metrics } from '../metrics.js';
-import type { ConnectionGate } from './connection-gate.js';
-import { DirectSocket, type EndpointContext } from './direct-socket.js';
-import type { DispatchEvent } from './handle.js';
-import type { TokenBucket } from './rate-limit.js';
+import { DirectSocket, type EndpointContext, type EndpointServices } from './direct-socket.js';
 import type { ParleyServer } from './socket-server.js';
 import { isOriginAllowed, parseRequestTarget, readCookie } from './handshake.js';
 import { encodeOpen, newId } from './socketio-wire.js';
@@ -35,13 +29,7 @@ export interface DirectWebSocketEndpoint {
   close(): Promise<void>;
 }
 
-interface EndpointDeps {
-  config: Config;
-  log: Logger;
-  metrics: Metrics;
-  gate: ConnectionGate;
-  dispatch: DispatchEvent;
-  newBucket(): TokenBucket;
+interface EndpointDeps extends EndpointServices {
   addressGate: AddressGate;
 }
 
