@@ -2,10 +2,8 @@ import type { ErrorCode } from '@parley/protocol';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { createLimiterFactory, type Limiter } from './limiter.js';
-
-/** How often the same limit refusing the same key is logged again (one warn line per minute). */
-const LOG_AGAIN_AFTER_SECONDS = 60;
+import type { Limiter } from './limiter.js';
+import { createWarnOnce } from './warn-once.js';
 
 /**
  * What every abuse limit does when it refuses: counts it in `/metrics` by limit, logs it at warn
@@ -17,14 +15,12 @@ export interface Refusals {
 }
 
 export function createRefusals(deps: { metrics: Metrics; log: Logger }): Refusals {
-  // Log suppression is per instance on purpose: each instance says once what it refused.
-  const logged = createLimiterFactory().create('refusal-log', { points: 1, durationSeconds: LOG_AGAIN_AFTER_SECONDS });
+  // Log suppression is per instance on purpose: each instance says once a minute what it refused.
+  const warnOnce = createWarnOnce(deps.log);
   return {
     refuse(limit, { key, retryAfterMs, message, code = 'RATE_LIMITED' }) {
       deps.metrics.limitRefusals.labels(limit).inc();
-      void logged.take(`${limit} ${key}`).then((wait) => {
-        if (wait === 0) deps.log.warn({ limit, key, code, retryAfterMs }, 'abuse limit refused a request');
-      });
+      warnOnce(`${limit} ${key}`, { limit, key, code, retryAfterMs }, 'abuse limit refused a request');
       return new AppError(code, message, retryAfterMs);
     },
   };
