@@ -41,6 +41,7 @@ describe('the built app', () => {
       const response = await fetch(`${server.url}${asset}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      await response.arrayBuffer(); // an unread body would hold the connection open past the test
     }
   });
 });

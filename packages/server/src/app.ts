@@ -227,6 +227,16 @@ export async function createApp(deps: { config: Config; database: Database; log:
     log,
   });
 
+  /** A client that stopped reading an answer keeps its connection busy; past the timeout it is cut. */
+  async function closeHttp(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const closed = http.close();
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, config.shutdownTimeoutMs)))]);
+    clearTimeout(timer);
+    http.server.closeAllConnections();
+    await closed;
+  }
+
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     inFlight.draining = true;
@@ -242,7 +252,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     // server's successor) instead of treating it as being signed out.
     await directWebSocket?.close();
     await new Promise<void>((resolve) => void io.close(() => resolve()));
-    await http.close();
+    await closeHttp();
     await outbox?.close();
     await presence.close();
     outages.close();

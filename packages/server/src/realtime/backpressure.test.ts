@@ -46,7 +46,14 @@ describe('backpressure on the realtime transports', () => {
   let roomId: string;
   beforeAll(async () => {
     server = await startTestServer({
-      env: { MAX_BACKLOG_BYTES: String(1024 * 1024), PING_INTERVAL_MS: '400', PING_TIMEOUT_MS: '400' },
+      env: {
+        MAX_BACKLOG_BYTES: String(1024 * 1024),
+        PING_INTERVAL_MS: '400',
+        PING_TIMEOUT_MS: '400',
+        // The owner sends thousands of messages as fast as acks come back: the event limit is not under test.
+        RATE_LIMIT_PER_SEC: '100000',
+        RATE_LIMIT_BURST: '100000',
+      },
     });
     owner = await connectUser(server);
     roomId = await roomOfLargeMessages(owner, 100);
