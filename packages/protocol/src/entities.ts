@@ -20,6 +20,13 @@ export const Room = z.object({
 });
 export type Room = z.infer<typeof Room>;
 
+/** Wave 2: `{ emoji, count, users }`; `users` may be cut short on big rooms, `count` is exact. */
+export const Reaction = z.object({ emoji: z.string(), count: z.number().int().positive(), users: z.array(User) });
+export type Reaction = z.infer<typeof Reaction>;
+/** Wave 2: the message a reply answers; `excerpt` is its current text cut short, '' once deleted. */
+export const ReplyRef = z.object({ id: Id, seq: z.number().int().positive(), sender: User, excerpt: z.string() });
+export type ReplyRef = z.infer<typeof ReplyRef>;
+
 export const Message = z.object({
   id: Id,
   roomId: Id,
@@ -28,5 +35,14 @@ export const Message = z.object({
   sender: User,
   body: z.string(),
   sentAt: z.string(),
+  /** Wave 2: the room's change counter at this message's last change (new, edit, delete, reaction). */
+  version: z.number().int().nonnegative(),
+  editedAt: z.string().optional(),
+  /** Set once deleted: the body is then '' and the text, reactions and mentions are gone. */
+  deletedAt: z.string().optional(),
+  replyTo: ReplyRef.optional(),
+  reactions: z.array(Reaction),
+  /** Members named as `@username` in the body (absent when none). */
+  mentions: z.array(User).optional(),
 });
 export type Message = z.infer<typeof Message>;

@@ -6,6 +6,8 @@ import { DmAck, DmSend, KeysGet, KeysPublish } from './dms.js';
 import type { Message, Room, User } from './entities.js';
 import type { AckResult } from './errors.js';
 import type { MessageNew, RoomJoinResult, RoomMember } from './rooms.js';
+import type { MessageUpdate } from './message-changes.js';
+import { MessageDelete, MessageEdit, ReactionSet } from './message-changes.js';
 import { MessageSend, RoomCreate, RoomHistory, RoomJoin, RoomLeave, RoomList } from './rooms.js';
 
 /** The schema of every client → server event: the server parses each payload with it first. */
@@ -16,6 +18,9 @@ export const requestSchemas = {
   'room:leave': RoomLeave,
   'room:history': RoomHistory,
   'message:send': MessageSend,
+  'message:edit': MessageEdit,
+  'message:delete': MessageDelete,
+  'reaction:set': ReactionSet,
   'dm:send': DmSend,
   'dm:ack': DmAck,
   'keys:publish': KeysPublish,
@@ -42,6 +47,9 @@ export interface RequestResults {
   'room:leave': Empty;
   'room:history': { messages: Message[]; hasMore: boolean };
   'message:send': { message: Message };
+  'message:edit': { message: Message };
+  'message:delete': { message: Message };
+  'reaction:set': { message: Message };
   'dm:send': { id: string; status: 'delivered' | 'queued' };
   'dm:ack': Empty;
   'keys:publish': Empty;
@@ -64,6 +72,7 @@ export type RequestResult<E extends RequestName> = RequestResults[E];
 /** Server → client events. */
 export interface ServerEventPayloads {
   'message:new': MessageNew;
+  'message:update': MessageUpdate;
   'room:member': RoomMember;
   'dm:new': DmNew;
   'dm:status': DmStatus;

@@ -3,6 +3,7 @@ export * from './limits.js';
 export * from './entities.js';
 export * from './auth.js';
 export * from './rooms.js';
+export * from './message-changes.js';
 export * from './dms.js';
 export * from './buddies.js';
 export * from './events.js';

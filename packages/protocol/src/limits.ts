@@ -22,3 +22,13 @@ export const CALL_SIGNAL_DATA_MAX = 16_384;
 export const ROOM_LIST_LIMIT_MAX = 100;
 export const ROOM_LIST_LIMIT_DEFAULT = 50;
 export const ROOM_LIST_CURSOR_MAX = 256;
+/** Wave 2: a reaction's emoji, in UTF-16 code units (a ZWJ family fits). */
+export const REACTION_EMOJI_MAX = 32;
+/** Different emojis one message may carry; a new one past this is refused TOO_LARGE. */
+export const REACTIONS_PER_MESSAGE_MAX = 20;
+/** Users listed per reaction; `count` stays exact above it. */
+export const REACTION_USERS_SHOWN = 20;
+/** A reply's excerpt of the message it answers, in characters. */
+export const REPLY_EXCERPT_MAX = 140;
+/** `@username` mentions resolved per message; more are left as plain text. */
+export const MENTIONS_MAX = 20;

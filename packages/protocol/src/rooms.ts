@@ -27,20 +27,31 @@ export const RoomList = z.object({
   cursor: z.string().min(1).max(ROOM_LIST_CURSOR_MAX).optional(),
   limit: z.number().int().min(1).max(ROOM_LIST_LIMIT_MAX).optional(),
 });
-export const RoomJoin = z.object({ roomId: Id, sinceSeq: Seq.optional() });
+/** Wave 2: `sinceVersion` beside `sinceSeq` also answers `changed` (see RoomJoinResult). */
+export const RoomJoin = z.object({ roomId: Id, sinceSeq: Seq.optional(), sinceVersion: Seq.optional() });
 export const RoomLeave = z.object({ roomId: Id });
 export const RoomHistory = z.object({
   roomId: Id,
   beforeSeq: Seq.optional(),
   limit: z.number().int().min(1).max(HISTORY_LIMIT_MAX).optional(),
 });
-export const MessageSend = z.object({ roomId: Id, clientMsgId: z.uuid(), body: Body });
+/** Wave 2: `replyTo` names a message of the same room that this one answers. */
+export const MessageSend = z.object({ roomId: Id, clientMsgId: z.uuid(), body: Body, replyTo: Id.optional() });
 
 export interface RoomJoinResult {
   room: Room;
   members: User[];
   messages: Message[];
   hasMore?: boolean;
+  /**
+   * Wave 2, with `sinceVersion`: the messages at or below `sinceSeq` whose version is above
+   * `sinceVersion` (at most CATCH_UP_MAX; then `changedHasMore: true`), in their current state.
+   */
+  changed?: Message[];
+  /** Parley addition: more changes than fit; join again with the highest version seen. */
+  changedHasMore?: boolean;
+  /** Parley addition: the room's change counter when the answer was read (a floor for the client's). */
+  version?: number;
 }
 
 export interface MessageNew {

@@ -10,6 +10,8 @@ const msg = (seq: number): Message => ({
   sender: { id: 'u', username: 'alice' },
   body: `body ${seq}`,
   sentAt: new Date(0).toISOString(),
+  version: seq,
+  reactions: [],
 });
 const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

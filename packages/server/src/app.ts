@@ -26,7 +26,8 @@ import type { Logger } from './log.js';
 import { dmsHandlers } from './dms/dms.handlers.js';
 import { createDmService } from './dms/dms.service.js';
 import { openOutbox } from './dms/open-outbox.js';
-import { createMessageWriter } from './messages/message-writer.js';
+import { createMessageStore } from './messages/messages.store.js';
+import { createScrubber } from './messages/scrubber.js';
 import { createMessagesService } from './messages/messages.service.js';
 import { messagesHandlers } from './messages/messages.handlers.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -134,10 +135,16 @@ export async function createApp(deps: { config: Config; database: Database; log:
       'too many rooms created; wait before creating another',
     ),
   });
+  const scrubber = createScrubber(database, log);
   const messages = createMessagesService({
-    writer: createMessageWriter(database),
+    db: database.db,
+    store: createMessageStore(database),
     fanout,
+    scrubber,
+    // Issue 15 (room roles) wires the owner/moderator check here; until then only authors delete.
+    mayModerate: () => Promise.resolve(false),
     onStored: () => metrics.messagesStored.inc(),
+    onError: (error, what) => log.error({ err: error, what }, 'message hook failed'),
   });
 
   const { outbox, disabledReason } = await openOutbox(redis, log);
@@ -248,6 +255,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     ]);
     clearTimeout(timer);
     fanout.flush();
+    await scrubber.close();
     // Both close connections without a disconnect packet, so clients reconnect (to this
     // server's successor) instead of treating it as being signed out.
     await directWebSocket?.close();

@@ -89,6 +89,9 @@ function openSqliteFile(filePath: string, busyTimeoutMs: number): SQLite.Databas
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
+  // Issue 14, "delete means gone": freed space (a deleted or edited message's old text) is
+  // overwritten with zeros; the WAL's copies go with a TRUNCATE checkpoint (messages/scrubber.ts).
+  file.pragma('secure_delete = ON');
   // A writer waits this long for the lock, then fails with SQLITE_BUSY (answered UNAVAILABLE).
   file.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   // Checkpoints run in a worker (sqlite-checkpointer.ts); the WAL file is cut back after them.

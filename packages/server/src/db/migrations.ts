@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /** Migrations in code, portable between SQLite and PostgreSQL; each runs once, in name order. */
 const migrations: Record<string, Migration> = {
@@ -85,6 +85,52 @@ const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('buddies_pk', ['user_id', 'buddy_id'])
         .execute();
       await db.schema.alterTable('users').addColumn('last_seen_at', 'text').execute();
+    },
+  },
+  '0020_message_changes': {
+    async up(db: Kysely<unknown>) {
+      // Issue 14: every change in a room takes its next version; existing messages start at their seq.
+      await db.schema
+        .alterTable('rooms')
+        .addColumn('last_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`update rooms set last_version = last_seq`.execute(db);
+      for (const [name, type] of [
+        ['version', 'integer'],
+        ['edited_at', 'text'],
+        ['deleted_at', 'text'],
+        ['reply_to_id', 'text'],
+      ] as const) {
+        await db.schema
+          .alterTable('messages')
+          .addColumn(name, type, (c) => (name === 'version' ? c.notNull().defaultTo(0) : c))
+          .execute();
+      }
+      await sql`update messages set version = seq`.execute(db);
+      // room:join { sinceVersion } reads a room's changed messages by version.
+      await db.schema.createIndex('messages_room_version').on('messages').columns(['room_id', 'version']).execute();
+      await db.schema
+        .createTable('message_reactions')
+        .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('emoji', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('message_reactions_pk', ['message_id', 'emoji', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('message_mentions')
+        .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('message_mentions_pk', ['message_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createIndex('message_mentions_user_room')
+        .on('message_mentions')
+        .columns(['user_id', 'room_id', 'seq'])
+        .execute();
     },
   },
 };

@@ -24,6 +24,8 @@ export interface RoomsTable {
   capacity: number;
   member_count: number;
   last_seq: number;
+  /** Wave 2: the room's change counter (new messages, edits, deletes, reactions). */
+  last_version: number;
   created_by: string;
   created_at: string;
 }
@@ -43,6 +45,27 @@ export interface MessagesTable {
   client_msg_id: string;
   body: string;
   sent_at: string;
+  version: number;
+  edited_at: string | null;
+  deleted_at: string | null;
+  reply_to_id: string | null;
+}
+
+/** One user's reaction with one emoji to one message. */
+export interface MessageReactionsTable {
+  message_id: string;
+  room_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: string;
+}
+
+/** A member named as @username in a message; `seq` lets unread mention counts be one range scan. */
+export interface MessageMentionsTable {
+  message_id: string;
+  room_id: string;
+  seq: number;
+  user_id: string;
 }
 
 export interface PublicKeysTable {
@@ -72,4 +95,6 @@ export interface Tables {
   rooms: RoomsTable;
   room_members: RoomMembersTable;
   messages: MessagesTable;
+  message_reactions: MessageReactionsTable;
+  message_mentions: MessageMentionsTable;
 }

@@ -7,6 +7,11 @@ import type { Message, ServerEventName, ServerEventPayloads } from '@parley/prot
 export interface Fanout {
   /** Queues a stored message; the room's queued messages leave as one `message:new` per turn. */
   publishMessage(message: Message): void;
+  /**
+   * Queues a changed message (edit, delete, reaction); the room's changes leave as one
+   * `message:update` per turn, after that turn's `message:new`, each message once in its latest version.
+   */
+  publishUpdate(message: Message): void;
   toRoom<E extends ServerEventName>(roomId: string, event: E, payload: ServerEventPayloads[E]): void;
   toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEventPayloads[E]): void;
   /** Subscribes every connection of the user, on every instance, to the room's events. */

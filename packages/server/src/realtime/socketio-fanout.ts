@@ -9,6 +9,7 @@ import { roomChannel, userChannel, type Fanout } from './fanout.js';
  */
 export function createSocketIoFanout(io: Server): Fanout {
   let queued = new Map<string, Message[]>();
+  let updates = new Map<string, Map<string, Message>>();
   let scheduled = false;
 
   function flush(): void {
@@ -20,6 +21,19 @@ export function createSocketIoFanout(io: Server): Fanout {
       messages.sort((a, b) => a.seq - b.seq);
       io.to(roomChannel(roomId)).emit('message:new', { roomId, messages });
     }
+    const changed = updates;
+    updates = new Map();
+    for (const [roomId, byId] of changed) {
+      const messages = [...byId.values()].sort((a, b) => a.version - b.version);
+      io.to(roomChannel(roomId)).emit('message:update', { roomId, messages });
+    }
+  }
+
+  function schedule(): void {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   }
 
   return {
@@ -27,10 +41,15 @@ export function createSocketIoFanout(io: Server): Fanout {
       const batch = queued.get(message.roomId);
       if (batch) batch.push(message);
       else queued.set(message.roomId, [message]);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      schedule();
+    },
+    publishUpdate(message) {
+      let byId = updates.get(message.roomId);
+      if (!byId) updates.set(message.roomId, (byId = new Map<string, Message>()));
+      const earlier = byId.get(message.id);
+      // Two changes of one message in one turn: only the later state goes out.
+      if (!earlier || earlier.version < message.version) byId.set(message.id, message);
+      schedule();
     },
     toRoom<E extends ServerEventName>(roomId: string, event: E, payload: ServerEventPayloads[E]) {
       // Socket.IO's typed emit cannot follow a generic event name; the map above guarantees the pair.

@@ -64,6 +64,16 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     return { messages: after.slice(0, CATCH_UP_MAX), hasMore: after.length > CATCH_UP_MAX };
   }
 
+  /** Issue 14: the messages the caller had (seq ≤ sinceSeq) that changed after sinceVersion. */
+  async function changesSince(roomId: string, sinceSeq: number | undefined, sinceVersion: number | undefined) {
+    if (sinceVersion === undefined || sinceSeq === undefined) return {};
+    const changed = await messages.listChanged(db, roomId, sinceSeq, sinceVersion, CATCH_UP_MAX + 1);
+    return {
+      changed: changed.slice(0, CATCH_UP_MAX),
+      ...(changed.length > CATCH_UP_MAX ? { changedHasMore: true } : {}),
+    };
+  }
+
   return {
     assertMember,
     roomIdsOf: (userId) => store.listRoomIdsOfUser(db, userId),
@@ -120,12 +130,16 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       await fanout.subscribeUser(user.id, input.roomId);
       if (outcome === 'added')
         fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'joined' });
-      const [room, members, recent] = await Promise.all([
+      // The version is read before the messages: every change at or below it is in the answer or
+      // (subscribed above) arrives live, so it is a safe floor for the client's counter.
+      const version = await messages.roomVersion(db, input.roomId);
+      const [room, members, recent, changes] = await Promise.all([
         findRoomOrThrow(input.roomId),
         store.listMembers(db, input.roomId),
         catchUp(input.roomId, input.sinceSeq),
+        changesSince(input.roomId, input.sinceSeq, input.sinceVersion),
       ]);
-      return { room, members, messages: recent.messages, hasMore: recent.hasMore };
+      return { room, members, messages: recent.messages, hasMore: recent.hasMore, ...changes, version };
     },
 
     async leave(user, input) {

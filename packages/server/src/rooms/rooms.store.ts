@@ -32,6 +32,7 @@ export async function insertRoomWithCreator(
         capacity: room.capacity,
         member_count: 1,
         last_seq: 0,
+        last_version: 0,
         created_by: room.createdBy,
         created_at: now.toISOString(),
       })
