@@ -13,7 +13,7 @@ import type {
 import { io, type Socket } from 'socket.io-client';
 import { ParleyError } from './http.js';
 import { isRetryable, refusalOf, retryDelayMs } from './refusal.js';
-import { createRoomSync, type RoomSync } from './room-sync.js';
+import { createRoomSync, type CatchUp, type RoomSync } from './room-sync.js';
 
 export interface ConnectOptions {
   /** The server's base URL, e.g. http://localhost:3000. */
@@ -50,6 +50,9 @@ export class ParleyClient {
   private readonly rooms = new Map<string, RoomSync>();
   private readonly joining = new Map<string, Message[]>();
   private readonly messageListeners = new Set<(roomId: string, messages: Message[]) => void>();
+  private readonly changeListeners = new Set<(roomId: string, messages: Message[]) => void>();
+  /** message:update packets that arrived while their room was being joined. */
+  private readonly joiningChanges = new Map<string, Message[]>();
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   /**
    * Private messages that arrived before anyone listened (the server hands over waiting ones
@@ -76,6 +79,7 @@ export class ParleyClient {
     });
     this.socket.on('connect_error', (error) => this.onConnectError(error));
     this.socket.on('message:new', ({ roomId, messages }) => this.receiveMessages(roomId, messages));
+    this.socket.on('message:update', ({ roomId, messages }) => this.receiveChanges(roomId, messages));
     this.socket.on('dm:new', (dm) => {
       if (this.dmListeners.size === 0) this.unheardDms.push(dm);
       for (const listener of this.dmListeners) listener(dm);
@@ -171,6 +175,22 @@ export class ParleyClient {
     return () => this.messageListeners.delete(listener);
   }
 
+  /**
+   * Changed messages (edits, deletes, reactions) of joined rooms, in their current state: live
+   * `message:update` packets and what a re-join caught up. Apply each by id when its version is
+   * higher than the copy held.
+   */
+  onMessageChanges(listener: (roomId: string, messages: Message[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** The room's two counters, for a caller that keeps history across page loads. */
+  roomCounters(roomId: string): { lastSeq: number; lastVersion: number } | undefined {
+    const sync = this.rooms.get(roomId);
+    return sync && { lastSeq: sync.lastSeq, lastVersion: sync.lastVersion };
+  }
+
   onStatus(listener: (status: ConnectionStatus) => void): () => void {
     this.statusListeners.add(listener);
     return () => this.statusListeners.delete(listener);
@@ -180,11 +200,19 @@ export class ParleyClient {
    * Joins (or re-opens) a room and tracks it: from here on its messages reach onMessages in
    * order. With sinceSeq, the answer holds what came after it (a client that kept history).
    */
-  async joinRoom(roomId: string, sinceSeq?: number): Promise<AckResult<RoomJoinResult>> {
+  async joinRoom(roomId: string, sinceSeq?: number, sinceVersion?: number): Promise<AckResult<RoomJoinResult>> {
     this.joining.set(roomId, this.joining.get(roomId) ?? []);
-    const result = await this.request('room:join', sinceSeq === undefined ? { roomId } : { roomId, sinceSeq });
+    this.joiningChanges.set(roomId, this.joiningChanges.get(roomId) ?? []);
+    const version = sinceSeq === undefined ? undefined : (sinceVersion ?? this.rooms.get(roomId)?.lastVersion);
+    const result = await this.request('room:join', {
+      roomId,
+      ...(sinceSeq === undefined ? {} : { sinceSeq }),
+      ...(version === undefined ? {} : { sinceVersion: version }),
+    });
     const early = this.joining.get(roomId) ?? [];
+    const earlyChanges = this.joiningChanges.get(roomId) ?? [];
     this.joining.delete(roomId);
+    this.joiningChanges.delete(roomId);
     if (!result.ok) return result;
     const lastSeq = result.messages.at(-1)?.seq ?? sinceSeq ?? 0;
     const existing = this.rooms.get(roomId);
@@ -192,13 +220,20 @@ export class ParleyClient {
       existing ??
       createRoomSync(
         lastSeq,
-        (since) => this.fetchAfter(roomId, since),
+        (since, sinceV) => this.fetchAfter(roomId, since, sinceV),
         (m) => this.deliver(roomId, m),
+        (m) => this.deliverChanges(roomId, m),
       );
     if (!existing) this.rooms.set(roomId, sync);
     sync.lastSeq = Math.max(sync.lastSeq, lastSeq);
+    // The answer is read after the room's version: every change up to it is in the answer.
+    const seen = [...result.messages, ...(result.changed ?? [])].map((m) => m.version);
+    sync.lastVersion = Math.max(sync.lastVersion, version ?? 0, result.version ?? 0, ...seen);
+    if (result.changed && result.changed.length > 0) this.deliverChanges(roomId, result.changed);
     // What the answer covers the caller has; what came after it, or was missed, arrives in order.
     sync.receive(early);
+    sync.receiveChanges(earlyChanges);
+    if (result.changedHasMore) void sync.resync();
     if (result.hasMore && sinceSeq !== undefined) void sync.resync();
     return result;
   }
@@ -253,10 +288,31 @@ export class ParleyClient {
     else this.deliver(roomId, messages);
   }
 
-  private async fetchAfter(roomId: string, sinceSeq: number) {
-    const result = await this.request('room:join', { roomId, sinceSeq });
+  private receiveChanges(roomId: string, messages: Message[]): void {
+    const early = this.joiningChanges.get(roomId);
+    if (early) {
+      early.push(...messages);
+      return;
+    }
+    const sync = this.rooms.get(roomId);
+    if (sync) sync.receiveChanges(messages);
+    else this.deliverChanges(roomId, messages);
+  }
+
+  private async fetchAfter(roomId: string, sinceSeq: number, sinceVersion: number): Promise<CatchUp> {
+    const result = await this.request('room:join', { roomId, sinceSeq, sinceVersion });
     if (!result.ok) throw new ParleyError(result.error.code, result.error.message);
-    return { messages: result.messages, hasMore: result.hasMore ?? false };
+    return {
+      messages: result.messages,
+      hasMore: result.hasMore ?? false,
+      ...(result.changed ? { changed: result.changed } : {}),
+      ...(result.changedHasMore ? { changedHasMore: true } : {}),
+      ...(result.version === undefined ? {} : { version: result.version }),
+    };
+  }
+
+  private deliverChanges(roomId: string, messages: Message[]): void {
+    for (const listener of this.changeListeners) listener(roomId, messages);
   }
 
   private deliver(roomId: string, messages: Message[]): void {

@@ -68,4 +68,41 @@ describe('room sync', () => {
     expect(delivered).toEqual([1, 2, 3]);
     sync.stop();
   });
+
+  it('keeps both counters, applies changes to delivered messages, and holds changes to later ones until they arrive', async () => {
+    const delivered: Message[] = [];
+    const changes: Message[] = [];
+    const asked: [number, number][] = [];
+    const sync = createRoomSync(
+      2,
+      (sinceSeq, sinceVersion) => {
+        asked.push([sinceSeq, sinceVersion]);
+        return Promise.resolve({
+          messages: [msg(3), msg(4)],
+          hasMore: false,
+          changed: [{ ...msg(1), body: 'edited', version: 9 }],
+          version: 10,
+        });
+      },
+      (m) => delivered.push(...m),
+      (m) => changes.push(...m),
+      2,
+    );
+    sync.receiveChanges([{ ...msg(2), body: 'reacted', version: 4 }]);
+    expect(changes.map((m) => m.body)).toEqual(['reacted']);
+    expect(sync.lastVersion).toBe(4);
+    // A change to a message not delivered yet waits for it, then replaces the older copy.
+    sync.receiveChanges([{ ...msg(5), body: 'five, edited', version: 7 }]);
+    sync.receive([msg(5)]);
+    await sync.resync();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked[0]).toEqual([2, 4]);
+    expect(delivered.map((m) => [m.seq, m.body])).toEqual([
+      [3, 'body 3'],
+      [4, 'body 4'],
+      [5, 'five, edited'],
+    ]);
+    expect(changes.map((m) => m.body)).toEqual(['reacted', 'edited']);
+    expect(sync.lastVersion).toBeGreaterThanOrEqual(10);
+  });
 });

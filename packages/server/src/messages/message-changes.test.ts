@@ -171,11 +171,30 @@ describe.each(kinds)('messages that change on %s', (kind) => {
     const { room, users, owner } = await roomOf(count);
     const m = await send(owner, room.id, 'popular');
     for (const u of users) expectOk(await u.client.request('reaction:set', { messageId: m.id, emoji: '🎉', on: true }));
-    const [reaction] = expectOk(await owner.client.request('room:history', { roomId: room.id })).messages[0]!
-      .reactions;
+    const [reaction] = expectOk(await owner.client.request('room:history', { roomId: room.id })).messages[0]!.reactions;
     expect(reaction).toMatchObject({ emoji: '🎉', count });
     expect(reaction?.users).toHaveLength(REACTION_USERS_SHOWN);
-    const emojis = ['😀', '😁', '😂', '🤣', '😃', '😄', '😅', '😆', '😉', '😊', '😋', '😎', '😍', '😘', '🥰', '😗', '😙', '🥲', '😚'];
+    const emojis = [
+      '😀',
+      '😁',
+      '😂',
+      '🤣',
+      '😃',
+      '😄',
+      '😅',
+      '😆',
+      '😉',
+      '😊',
+      '😋',
+      '😎',
+      '😍',
+      '😘',
+      '🥰',
+      '😗',
+      '😙',
+      '🥲',
+      '😚',
+    ];
     for (const emoji of emojis.slice(0, REACTIONS_PER_MESSAGE_MAX - 1)) {
       expectOk(await owner.client.request('reaction:set', { messageId: m.id, emoji, on: true }));
     }

@@ -9,7 +9,7 @@ export interface Fanout {
   publishMessage(message: Message): void;
   /**
    * Queues a changed message (edit, delete, reaction); the room's changes leave as one
-   * `message:update` per turn, after that turn's `message:new`, each message once in its latest version.
+   * `message:update` per turn, before that turn's `message:new`, each message once in its latest version.
    */
   publishUpdate(message: Message): void;
   toRoom<E extends ServerEventName>(roomId: string, event: E, payload: ServerEventPayloads[E]): void;

@@ -14,18 +14,21 @@ export function createSocketIoFanout(io: Server): Fanout {
 
   function flush(): void {
     scheduled = false;
+    // Changes first: a client that records the highest version it saw must not see a new
+    // message's version before an older change (a disconnect in between would lose it). New
+    // messages need no such care: seq, not version, tells a client which ones it has.
+    const changed = updates;
+    updates = new Map();
+    for (const [roomId, byId] of changed) {
+      const messages = [...byId.values()].sort((a, b) => a.version - b.version);
+      io.to(roomChannel(roomId)).emit('message:update', { roomId, messages });
+    }
     const batches = queued;
     queued = new Map();
     for (const [roomId, messages] of batches) {
       // Commits of one room can resolve out of order on a pool; the batch goes out by seq.
       messages.sort((a, b) => a.seq - b.seq);
       io.to(roomChannel(roomId)).emit('message:new', { roomId, messages });
-    }
-    const changed = updates;
-    updates = new Map();
-    for (const [roomId, byId] of changed) {
-      const messages = [...byId.values()].sort((a, b) => a.version - b.version);
-      io.to(roomChannel(roomId)).emit('message:update', { roomId, messages });
     }
   }
 
