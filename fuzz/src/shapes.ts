@@ -8,6 +8,9 @@ export const EVENT_NAMES = [
   'room:leave',
   'room:history',
   'message:send',
+  'message:edit',
+  'message:delete',
+  'reaction:set',
   'dm:send',
   'dm:ack',
   'keys:publish',
@@ -38,7 +41,25 @@ export const HOSTILE_NAMES = [
 ];
 
 const HUGE_NUMBERS = ['1e309', '-1e309', '9007199254740993', '1e-400', '-0', '123456789e99999', '0.' + '9'.repeat(400)];
-const FIELDS = ['roomId', 'name', 'topic', 'body', 'sinceSeq', 'limit', 'to', 'payload', 'ids', 'data', 'username'];
+const FIELDS = [
+  'roomId',
+  'name',
+  'topic',
+  'body',
+  'sinceSeq',
+  'limit',
+  'to',
+  'payload',
+  'ids',
+  'data',
+  'username',
+  // Issue 14: messages that change.
+  'messageId',
+  'emoji',
+  'on',
+  'replyTo',
+  'sinceVersion',
+];
 
 /** JSON text nested `depth` deep, as arrays or objects. */
 export function deepJson(depth: number, asObject: boolean): string {
