@@ -245,8 +245,9 @@ export class ParleyClient {
   }
 
   /** Sends a room message, retried on a lost ack with the same clientMsgId (stored once). */
-  sendMessage(roomId: string, body: string, clientMsgId: string = crypto.randomUUID()) {
-    return this.request('message:send', { roomId, clientMsgId, body }, { retries: 3 });
+  sendMessage(roomId: string, body: string, clientMsgId: string = crypto.randomUUID(), replyTo?: string) {
+    const payload = { roomId, clientMsgId, body, ...(replyTo === undefined ? {} : { replyTo }) };
+    return this.request('message:send', payload, { retries: 3 });
   }
 
   close(): void {

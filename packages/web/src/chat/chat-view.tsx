@@ -1,4 +1,6 @@
-import { useState } from 'react';
+import { useEffect, useReducer, useState } from 'react';
+import { compose, idle, lastEditable, type ComposeMode } from '../state/message-changes.js';
+import { ComposeContext } from './compose-context.js';
 import { useAppState, useController } from '../state/use-controller.js';
 import { MenuIcon, PeopleIcon } from '../ui/icons.js';
 import { Modal } from '../ui/modal.js';
@@ -14,9 +16,22 @@ interface Props {
 }
 
 export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: Props) {
-  const { rooms, chat } = useController();
+  const { rooms, chat, changes } = useController();
   const view = useAppState((s) => s.rooms[roomId]);
+  const me = useAppState((s) => s.me);
   const [confirmLeave, setConfirmLeave] = useState(false);
+  const [mode, dispatch] = useReducer(compose, idle);
+  const [fill, setFill] = useState<{ key: number; text: string } | undefined>(undefined);
+  const messages = view?.messages;
+  useEffect(() => {
+    if (messages) dispatch({ type: 'changed', messages });
+  }, [messages]);
+  useEffect(() => {
+    // Editing puts the message's text in the field; leaving edit mode clears it.
+    if (mode.kind === 'edit') setFill((f) => ({ key: (f?.key ?? 0) + 1, text: mode.original }));
+    else setFill((f) => (f && f.text !== '' ? { key: f.key + 1, text: '' } : f));
+  }, [mode]);
+  useEffect(() => dispatch({ type: 'cancel' }), [roomId]);
   if (!view) return null;
   const { room } = view;
 
@@ -63,10 +78,47 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
             </Modal>
           )}
         </header>
-        <MessageList roomId={roomId} />
-        <Composer draftKey={roomId} label={`Message #${room.name}`} onSend={(body) => chat.send(roomId, body)} />
+        <ComposeContext.Provider value={dispatch}>
+          <MessageList roomId={roomId} />
+        </ComposeContext.Provider>
+        <Composer
+          draftKey={roomId}
+          label={`Message #${room.name}`}
+          banner={<ComposeBanner mode={mode} onCancel={() => dispatch({ type: 'cancel' })} />}
+          fill={fill}
+          submitLabel={mode.kind === 'edit' ? 'Save' : undefined}
+          onUpWhenEmpty={() => {
+            const last = lastEditable(view.messages, me?.id);
+            if (last) dispatch({ type: 'edit', message: last });
+          }}
+          onEscape={mode.kind === 'new' ? undefined : () => dispatch({ type: 'cancel' })}
+          onSend={(body) => {
+            if (mode.kind === 'edit') {
+              if (body.trim() !== mode.original.trim()) void changes.edit(mode.messageId, body);
+            } else chat.send(roomId, body, mode.kind === 'reply' ? mode.to.id : undefined);
+            dispatch({ type: 'sent' });
+          }}
+        />
       </section>
       <MemberList roomId={roomId} onClose={onToggleMembers} />
+    </div>
+  );
+}
+
+function ComposeBanner({ mode, onCancel }: { mode: ComposeMode; onCancel: () => void }) {
+  if (mode.kind === 'new') return null;
+  return (
+    <div className="compose-banner" data-testid="compose-banner">
+      {mode.kind === 'reply' ? (
+        <span>
+          Replying to <strong>{mode.to.sender.username}</strong>: <span className="muted">{mode.to.excerpt}</span>
+        </span>
+      ) : (
+        <span>Editing your message</span>
+      )}
+      <button type="button" className="link-button" onClick={onCancel}>
+        Cancel <span className="muted small">(Esc)</span>
+      </button>
     </div>
   );
 }

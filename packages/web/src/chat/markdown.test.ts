@@ -41,7 +41,12 @@ describe('the Markdown subset', () => {
       { type: 'paragraph', lines: [[{ type: 'text', text: 'intro' }]] },
       { type: 'code', text: '**not bold**' },
       { type: 'quote', lines: [[{ type: 'text', text: 'quoted' }]] },
-      { type: 'list', ordered: false, start: 1, items: [[{ type: 'text', text: 'one' }], [{ type: 'text', text: 'two' }]] },
+      {
+        type: 'list',
+        ordered: false,
+        start: 1,
+        items: [[{ type: 'text', text: 'one' }], [{ type: 'text', text: 'two' }]],
+      },
       { type: 'list', ordered: true, start: 3, items: [[{ type: 'text', text: 'three' }]] },
       { type: 'paragraph', lines: [[{ type: 'text', text: 'end' }]] },
     ]);

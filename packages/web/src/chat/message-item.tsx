@@ -1,8 +1,16 @@
+import { useRef, useState } from 'react';
 import type { Message } from '@parley/protocol';
 import type { Outgoing } from '../state/app-state.js';
+import { useAppState, useController } from '../state/use-controller.js';
 import { Avatar } from '../ui/avatar.js';
 import { formatFull, formatTime } from '../ui/format-time.js';
 import { RichText } from './rich-text.js';
+import { MessageBody } from './message-body.js';
+import { ReactionChips, ReplyQuote } from './message-extras.js';
+import { MessageMenu } from './message-menu.js';
+
+/** A press this long on a touch screen opens the message's menu. */
+const LONG_PRESS_MS = 500;
 
 interface Props {
   message: Message;
@@ -11,12 +19,32 @@ interface Props {
 }
 
 export function MessageItem({ message, continuation, mine }: Props) {
+  const me = useAppState((s) => s.me);
+  const { changes } = useController();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const press = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const endPress = () => clearTimeout(press.current);
+  const mentionsMe = message.mentions?.some((u) => u.id === me?.id) ?? false;
+  const classes = [
+    'message',
+    continuation && 'message-cont',
+    message.deletedAt && 'message-deleted',
+    mentionsMe && 'message-mentions-me',
+  ];
   return (
     <li
-      className={`message${continuation ? ' message-cont' : ''}`}
+      className={classes.filter(Boolean).join(' ')}
       data-testid="message"
       data-seq={message.seq}
+      data-id={message.id}
       data-status={mine ? 'sent' : undefined}
+      onTouchStart={() => {
+        endPress();
+        press.current = setTimeout(() => setMenuOpen(true), LONG_PRESS_MS);
+      }}
+      onTouchEnd={endPress}
+      onTouchMove={endPress}
+      onMouseLeave={() => setMenuOpen(false)}
     >
       <div className="message-gutter">
         {continuation ? (
@@ -36,10 +64,20 @@ export function MessageItem({ message, continuation, mine }: Props) {
             </time>
           </div>
         )}
+        {message.replyTo && <ReplyQuote to={message.replyTo} />}
         <div className="message-body">
           <span data-testid="message-text">
-            <RichText text={message.body} />
+            {message.deletedAt ? (
+              <em className="muted deleted-mark">Message deleted</em>
+            ) : (
+              <MessageBody text={message.body} mentions={message.mentions} me={me?.username} />
+            )}
           </span>
+          {message.editedAt && !message.deletedAt && (
+            <span className="edited-mark muted small" title={formatFull(message.editedAt)} data-testid="edited">
+              (edited)
+            </span>
+          )}
           {mine && (
             <span className="delivery delivery-sent" title="Sent">
               <span aria-hidden="true">✓</span>
@@ -47,7 +85,9 @@ export function MessageItem({ message, continuation, mine }: Props) {
             </span>
           )}
         </div>
+        <ReactionChips message={message} me={me?.id} onToggle={(emoji) => void changes.react(message, emoji)} />
       </div>
+      <MessageMenu message={message} mine={mine} open={menuOpen} onClose={() => setMenuOpen(false)} />
     </li>
   );
 }

@@ -9,6 +9,8 @@ export interface Outgoing {
   clientMsgId: string;
   roomId: string;
   body: string;
+  /** Issue 14: the message this one answers. */
+  replyTo?: string;
   createdAt: string;
   status: 'pending' | 'failed';
   /** Why it failed, in words for the user, and the code (a transient refusal keeps it pending instead). */

@@ -107,7 +107,7 @@ export function createChatActions(ctx: Ctx) {
     if (!client) return;
     busyRooms.add(item.roomId);
     // The SDK retries a lost ack with the same clientMsgId; the server stores the message once.
-    const result = await client.sendMessage(item.roomId, item.body, item.clientMsgId);
+    const result = await client.sendMessage(item.roomId, item.body, item.clientMsgId, item.replyTo);
     if (result.ok) {
       attempts.delete(item.clientMsgId);
       busyRooms.delete(item.roomId);
@@ -135,11 +135,12 @@ export function createChatActions(ctx: Ctx) {
     takeEarly,
     markRead,
 
-    send(roomId: string, body: string): void {
+    send(roomId: string, body: string, replyTo?: string): void {
       const item: Outgoing = {
         clientMsgId: newUuid(),
         roomId,
         body,
+        ...(replyTo === undefined ? {} : { replyTo }),
         createdAt: new Date().toISOString(),
         status: 'pending',
       };

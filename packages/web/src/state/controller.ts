@@ -4,6 +4,7 @@ import { initialState, type AppState } from './app-state.js';
 import { createAwayTracker } from './away.js';
 import { createBuddyActions } from './buddies-actions.js';
 import { createChatActions } from './chat-actions.js';
+import { createMessageActions } from './message-actions.js';
 import { createCtx, type Ctx } from './context.js';
 import { createDmActions } from './dms-actions.js';
 import { createNotifier } from './notify.js';
@@ -21,6 +22,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
   const notifier = createNotifier(store);
   const ctx = createCtx(store, options.baseUrl, options.transports, notifier.notify);
   const chat = createChatActions(ctx);
+  const changes = createMessageActions(ctx);
   const rooms = createRoomActions(ctx, chat);
   const dms = createDmActions(ctx);
   const buddies = createBuddyActions(ctx, dms.open);
@@ -103,6 +105,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     }
     ctx.client = client;
     client.onMessages((roomId, messages) => chat.receive(roomId, messages));
+    client.onMessageChanges((roomId, messages) => changes.apply(roomId, messages));
     client.onStatus((status) => onStatus(client, mySession, status));
     client.on('room:member', (event) => rooms.onMember(event));
     // Alongside the rooms, not before them: a slow key or buddy answer must not hold up the app.
@@ -125,6 +128,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
   return {
     store,
     chat,
+    changes,
     rooms,
     dms,
     buddies,

@@ -50,9 +50,7 @@ export function lastEditable(messages: Message[], userId: string | undefined): M
 
 /** What the composer is doing besides writing a new message. */
 export type ComposeMode =
-  | { kind: 'new' }
-  | { kind: 'reply'; to: ReplyRef }
-  | { kind: 'edit'; messageId: string; original: string };
+  { kind: 'new' } | { kind: 'reply'; to: ReplyRef } | { kind: 'edit'; messageId: string; original: string };
 
 export type ComposeEvent =
   | { type: 'reply'; message: Message }
@@ -77,7 +75,9 @@ export function compose(mode: ComposeMode, event: ComposeEvent): ComposeMode {
         },
       };
     case 'edit':
-      return event.message.deletedAt ? mode : { kind: 'edit', messageId: event.message.id, original: event.message.body };
+      return event.message.deletedAt
+        ? mode
+        : { kind: 'edit', messageId: event.message.id, original: event.message.body };
     case 'cancel':
     case 'sent':
       return idle;
