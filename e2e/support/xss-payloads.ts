@@ -34,3 +34,40 @@ const templates: ((js: string) => string)[] = [
 ];
 
 export const XSS_PAYLOADS: string[] = templates.flatMap((template) => actions.map((js) => template(js)));
+
+/**
+ * 100 more that reach the page through the Markdown subset (issue 14): links with script URLs,
+ * markup inside bold, italic, code, quotes and lists, and nesting. Markdown must only ever make
+ * elements of its own (strong, em, code, pre, blockquote, lists, http(s) links) around text.
+ */
+const markdownTemplates: ((js: string) => string)[] = [
+  (js) => `[click](javascript:${js})`,
+  (js) => `[click](https://x.example/"onmouseover="${js})`,
+  (js) => `**<img src=x onerror=${js}>**`,
+  (js) => `*<svg onload=${js}>*`,
+  (js) => `_<script>${js}</script>_`,
+  (js) => `\`<script>${js}</script>\``,
+  (js) => `\`\`\`\n<script>${js}</script>\n\`\`\``,
+  (js) => `> <img src=x onerror=${js}>`,
+  (js) => `- <iframe src="javascript:${js}">\n- two`,
+  (js) => `1. <details open ontoggle=${js}>`,
+  (js) => `[**<img src=x onerror=${js}>**](https://example.com)`,
+  (js) => `[x](data:text/html,<script>${js}</script>)`,
+  (js) => `[x](vbscript:${js})`,
+  (js) => `@<img src=x onerror=${js}>`,
+  (js) => `**[a](javascript:${js})**`,
+  (js) => `<a href="https://example.com">**${js}**</a>`,
+  (js) => `[\`x\`](javascript:${js})`,
+  (js) => `> [x](javascript:${js})`,
+  (js) => `https://example.com/**<img src=x onerror=${js}>**`,
+  (js) => `[x](https://example.com)<img src=x onerror=${js}>`,
+  (js) => `_*<svg onload=${js}>*_`,
+  (js) => `\`\`\`<script>${js}</script>\`\`\``,
+  (js) => `***<script>${js}</script>***`,
+  (js) => `[<script>${js}</script>](https://example.com)`,
+  (js) => `- [x](javascript:${js})\n> \`<svg onload=${js}>\``,
+];
+
+export const MARKDOWN_XSS_PAYLOADS: string[] = markdownTemplates.flatMap((template) =>
+  actions.map((js) => template(js)),
+);

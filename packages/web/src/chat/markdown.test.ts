@@ -52,6 +52,21 @@ describe('the Markdown subset', () => {
     ]);
   });
 
+  it('keeps text on a line that only looks like a fence', () => {
+    expect(parseMarkdown('```<b>x</b>```')).toEqual([
+      {
+        type: 'paragraph',
+        lines: [
+          [
+            { type: 'text', text: '``' },
+            { type: 'code', text: '<b>x</b>' },
+            { type: 'text', text: '``' },
+          ],
+        ],
+      },
+    ]);
+  });
+
   it('bounds nesting, so a hostile body cannot recurse deeply', () => {
     const deep = '**'.repeat(50) + 'x' + '**'.repeat(50);
     expect(() => parseMarkdown(deep)).not.toThrow();

@@ -22,7 +22,7 @@ export type Block =
 const INLINE = new RegExp(
   [
     '`(?<code>[^`\\n]+)`',
-    '\\[(?<label>[^\\]\\n]{1,300})\\]\\((?<href>https?://[^\\s)]+)\\)',
+    '\\[(?<label>[^\\]\\n]{1,300})\\]\\((?<href>https?://[^\\s)<>"\'`]+)\\)',
     '(?<url>\\bhttps?://[^\\s<>"\'`]+)',
     '\\*\\*(?<bold>(?!\\s)[^\\n]+?)\\*\\*',
     '(?<![\\w*])\\*(?<star>(?![\\s*])[^\\n*]+?)\\*(?![\\w*])',
@@ -73,7 +73,8 @@ export function parseInline(text: string, depth = 0): Inline[] {
   return out;
 }
 
-const FENCE = /^\s*```/;
+/** A fence is a line of its own (with an optional language word, not shown): ```x``` on one line is text. */
+const FENCE = /^\s*```[\w+-]*\s*$/;
 const QUOTE = /^\s*> ?(.*)$/;
 const BULLET = /^\s*[-*] +(.*)$/;
 const NUMBERED = /^\s*(\d{1,9})[.)] +(.*)$/;
