@@ -17,39 +17,41 @@ export function MessageMenu(props: { message: Message; mine: boolean; open: bool
   const [confirming, setConfirming] = useState(false);
   if (message.deletedAt) return null;
   return (
-    <div
-      className={`message-menu${props.open || picking ? ' message-menu-open' : ''}`}
-      role="toolbar"
-      aria-label="Message actions"
-    >
-      <button type="button" className="menu-action" onClick={() => composeEvent?.({ type: 'reply', message })}>
-        Reply
-      </button>
-      <button type="button" className="menu-action" aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
-        React
-      </button>
-      {mine && (
-        <button type="button" className="menu-action" onClick={() => composeEvent?.({ type: 'edit', message })}>
-          Edit
+    <>
+      <div
+        className={`message-menu${props.open || picking ? ' message-menu-open' : ''}`}
+        role="toolbar"
+        aria-label="Message actions"
+      >
+        <button type="button" className="menu-action" onClick={() => composeEvent?.({ type: 'reply', message })}>
+          Reply
         </button>
-      )}
-      {mine && (
-        <button type="button" className="menu-action danger-text" onClick={() => setConfirming(true)}>
-          Delete
+        <button type="button" className="menu-action" aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
+          React
         </button>
-      )}
-      <button type="button" className="menu-action" onClick={() => void changes.copyLink(message)}>
-        Copy link
-      </button>
-      {picking && (
-        <EmojiPicker
-          onPick={(emoji) => void changes.react(message, emoji)}
-          onClose={() => {
-            setPicking(false);
-            props.onClose();
-          }}
-        />
-      )}
+        {mine && (
+          <button type="button" className="menu-action" onClick={() => composeEvent?.({ type: 'edit', message })}>
+            Edit
+          </button>
+        )}
+        {mine && (
+          <button type="button" className="menu-action danger-text" onClick={() => setConfirming(true)}>
+            Delete
+          </button>
+        )}
+        <button type="button" className="menu-action" onClick={() => void changes.copyLink(message)}>
+          Copy link
+        </button>
+        {picking && (
+          <EmojiPicker
+            onPick={(emoji) => void changes.react(message, emoji)}
+            onClose={() => {
+              setPicking(false);
+              props.onClose();
+            }}
+          />
+        )}
+      </div>
       {confirming && (
         <Modal title="Delete this message?" onClose={() => setConfirming(false)}>
           <p className="muted">
@@ -73,6 +75,6 @@ export function MessageMenu(props: { message: Message; mine: boolean; open: bool
           </div>
         </Modal>
       )}
-    </div>
+    </>
   );
 }
