@@ -81,8 +81,8 @@ export const sizes: Record<SizeName, Size> = {
     reconnectRooms: 200,
     missedPerRoom: 20,
     scaleMembers: [1000, 100],
-    scaleWarmupMs: 1000,
-    scaleDurationMs: 3000,
+    scaleWarmupMs: 500,
+    scaleDurationMs: 2000,
   },
   full: {
     name: 'full',

@@ -26,6 +26,7 @@ export function medianByP99(windows: RateWindow[]): RateWindow {
 }
 
 export interface Loaded {
+  /** The target's load generator, holding its receivers and senders until `unload`. */
   generator: Generator;
   figures: Figures;
   /** The server's RSS growth per receiver, from before they connected to after they settled. */
@@ -95,16 +96,17 @@ export async function rateWindow(
 
 /**
  * Connects `receivers` clients to one room of the target (Parley: spread over `size.users`
- * members) and its senders; measures the server's RSS growth per connection on the way.
+ * members) and its senders, through the target's generator (which holds no clients yet: see
+ * unload); measures the server's RSS growth per connection on the way.
  */
 export async function loadFanout(
   ctx: BenchContext,
   target: Target,
+  generator: Generator,
   receivers: number,
   pollingFraction: number,
 ): Promise<Loaded> {
   const { size } = ctx;
-  const generator = Generator.start(target);
   let roomIds = ['0'];
   let tokens: string[] = [];
   let senderTokens = Array.from({ length: size.fanoutSenders }, () => '');
@@ -136,4 +138,14 @@ export async function loadFanout(
   const rssGrowth = (marks.after?.rssBytes ?? NaN) - (marks.start?.rssBytes ?? NaN);
   const rssPerConnectionKiB = rssGrowth / KiB / Math.max(1, result.connected);
   return { generator, figures: { receivers: result.connected }, rssPerConnectionKiB, notes };
+}
+
+/** Closes every client of the loaded servers: the generators stay, for the next room size. */
+export async function unload(loaded: Iterable<Loaded>): Promise<void> {
+  await Promise.all([...loaded].map((entry) => entry.generator.run({ cmd: 'close' }, 60_000)));
+}
+
+/** One load generator per target, started together. */
+export function generatorsFor(targets: Target[]): Map<string, Generator> {
+  return new Map(targets.map((target) => [target.name, Generator.start(target)]));
 }

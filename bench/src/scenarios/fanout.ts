@@ -3,14 +3,17 @@ import { freshDataDir, type BenchContext } from '../context.js';
 import { ensureMessageBytes } from '../message-size.js';
 import { startParley, startRelay, stopAll, type Target } from '../processes.js';
 import { scenario, type ScenarioResult } from '../results.js';
+import type { Generator } from '../generator.js';
 import {
   fairPayloadNote,
+  generatorsFor,
   loadFanout,
   medianByP99,
   rateWindow,
   saturate,
   type Loaded,
   type RateWindow,
+  unload,
 } from './fanout-load.js';
 import { measurePoint, ScalePoints } from './scale.js';
 
@@ -35,6 +38,7 @@ export async function runFanout(
   const targets: Target[] = [];
   const results: ScenarioResult[] = [];
   const points = new ScalePoints();
+  let generators = new Map<string, Generator>();
   try {
     targets.push(
       ...(await Promise.all([
@@ -47,22 +51,23 @@ export async function runFanout(
     // On the long-polling variant's server when it runs: the profiled one (`--cpu-prof`) only takes the load.
     const probe = targets.find((t) => t.name === 'parley-polling') ?? targets.find((t) => t.name === 'parley');
     if (probe) await ensureMessageBytes(ctx, probe);
+    generators = generatorsFor(targets);
     const webSocketOnly = targets.filter((target) => target.name !== 'parley-polling');
     const scaleMembers = which.scale ? [...size.scaleMembers].sort((a, b) => b - a) : [];
     const own = which.fanout ? size.fanoutClients : Infinity;
     for (const members of scaleMembers.filter((m) => m > own)) {
-      points.set(members, await measurePoint(ctx, webSocketOnly, members, points.notes));
+      points.set(members, await measurePoint(ctx, webSocketOnly, generators, members, points.notes));
     }
     if (which.fanout) {
-      const fanout = await measureFanout(ctx, targets);
+      const fanout = await measureFanout(ctx, targets, generators);
       results.push(...fanout);
       if (scaleMembers.includes(own)) points.takeFrom(own, fanout[0], size);
     }
     for (const members of scaleMembers.filter((m) => m < own)) {
-      points.set(members, await measurePoint(ctx, webSocketOnly, members, points.notes));
+      points.set(members, await measurePoint(ctx, webSocketOnly, generators, members, points.notes));
     }
   } finally {
-    await stopAll([], targets);
+    await stopAll([...generators.values()], targets);
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
   if (which.scale) results.push(points.scenario(ctx));
@@ -70,13 +75,19 @@ export async function runFanout(
 }
 
 /** The fan-out scenario proper, on the four servers. */
-async function measureFanout(ctx: BenchContext, targets: Target[]): Promise<ScenarioResult[]> {
+async function measureFanout(
+  ctx: BenchContext,
+  targets: Target[],
+  generators: Map<string, Generator>,
+): Promise<ScenarioResult[]> {
   const { size } = ctx;
   const loaded = new Map<string, Loaded>();
   try {
     for (const target of targets) {
       const polling = target.name === 'parley-polling' ? 0.2 : 0;
-      loaded.set(target.name, await loadFanout(ctx, target, size.fanoutClients, polling));
+      const generator = generators.get(target.name);
+      if (!generator) throw new Error(`no load generator for ${target.name}`);
+      loaded.set(target.name, await loadFanout(ctx, target, generator, size.fanoutClients, polling));
     }
     for (const [name, entry] of loaded) await saturate(ctx, name, entry, size);
     // Half the lowest saturation of scenario 1's three servers; the long-polling variant takes the
@@ -114,10 +125,7 @@ async function measureFanout(ctx: BenchContext, targets: Target[]): Promise<Scen
       }
     }
   } finally {
-    await stopAll(
-      [...loaded.values()].map((entry) => entry.generator),
-      [],
-    );
+    await unload(loaded.values());
   }
   const get = (name: string) => loaded.get(name) ?? { figures: {}, notes: [] };
   const frame = get('relay-frame');

@@ -1,8 +1,9 @@
 import type { BenchContext } from '../context.js';
-import { stopAll, type Target } from '../processes.js';
+import type { Generator } from '../generator.js';
+import type { Target } from '../processes.js';
 import { scenario, type Figures, type ScenarioResult } from '../results.js';
 import type { Size } from '../sizes.js';
-import { fairPayloadNote, loadFanout, rateWindow, saturate, type Loaded } from './fanout-load.js';
+import { fairPayloadNote, loadFanout, rateWindow, saturate, unload, type Loaded } from './fanout-load.js';
 
 type System = 'parley' | 'relay-frame' | 'relay-batched';
 type Point = Record<System, Figures>;
@@ -66,6 +67,7 @@ export class ScalePoints {
 export async function measurePoint(
   ctx: BenchContext,
   targets: Target[],
+  generators: Map<string, Generator>,
   members: number,
   notes: string[],
 ): Promise<Point> {
@@ -73,7 +75,11 @@ export async function measurePoint(
   const loaded = new Map<string, Loaded>();
   const timing = { window: size.window, warmupMs: size.scaleWarmupMs, durationMs: size.scaleDurationMs };
   try {
-    for (const target of targets) loaded.set(target.name, await loadFanout(ctx, target, members, 0));
+    for (const target of targets) {
+      const generator = generators.get(target.name);
+      if (!generator) throw new Error(`no load generator for ${target.name}`);
+      loaded.set(target.name, await loadFanout(ctx, target, generator, members, 0));
+    }
     for (const [name, entry] of loaded) await saturate(ctx, name, entry, timing);
     const perSec = 0.5 * Math.min(...[...loaded.values()].map((entry) => entry.figures.messagesPerSec ?? 0));
     for (const [name, entry] of loaded) {
@@ -89,10 +95,7 @@ export async function measurePoint(
     }
     for (const entry of loaded.values()) notes.push(...entry.notes.map((note) => `${members} members, ${note}`));
   } finally {
-    await stopAll(
-      [...loaded.values()].map((entry) => entry.generator),
-      [],
-    );
+    await unload(loaded.values());
   }
   const figuresOf = (name: string) => loaded.get(name)?.figures ?? {};
   return {
