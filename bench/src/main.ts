@@ -48,7 +48,11 @@ const out = path.resolve(values.out ?? path.join(repoRoot, 'bench/results/latest
 // The tiny size is the test's: it must not overwrite the README's chart unless asked to.
 const svg = values.svg ?? (sizeName === 'tiny' ? undefined : path.join(repoRoot, 'docs/benchmarks.svg'));
 // Every run is bounded: past this the orchestrator exits and its children are killed with it.
-const budgetMs = { tiny: 240_000, quick: 600_000, full: 3_600_000 }[sizeName];
+// A custom size (--set) may be larger than its base: it gets at least the quick size's budget.
+const budgetMs = Math.max(
+  { tiny: 240_000, quick: 600_000, full: 3_600_000 }[sizeName],
+  values.set?.length ? 600_000 : 0,
+);
 
 async function backgroundBusy(): Promise<number[]> {
   const before = coreBusySeconds();
