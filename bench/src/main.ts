@@ -50,7 +50,7 @@ const svg = values.svg ?? (sizeName === 'tiny' ? undefined : path.join(repoRoot,
 // Every run is bounded: past this the orchestrator exits and its children are killed with it.
 // A custom size (--set) may be larger than its base: it gets at least the quick size's budget.
 const budgetMs = Math.max(
-  { tiny: 240_000, quick: 600_000, full: 3_600_000 }[sizeName],
+  { tiny: 420_000, quick: 600_000, full: 3_600_000 }[sizeName],
   values.set?.length ? 600_000 : 0,
 );
 

@@ -28,7 +28,9 @@ interface Plan {
  * The baselines take the same number of plain connections: a bare Socket.IO server (the
  * handshake, no middleware: issue 17's yardstick, per connection) and the relays (the WebSocket
  * upgrade). The server's CPU is read from /proc/<pid>/stat between the first handshake and the
- * last answer; its RSS before the storm and once the connections have settled.
+ * last answer; its RSS before the storm and once the connections have settled. Every server
+ * here is a process of its own that no other storm has warmed (JIT, heap): sharing the connect
+ * storm's baselines would save their start-up but favour them against Parley's fresh server.
  */
 export async function runReconnectStorm(ctx: BenchContext): Promise<ScenarioResult> {
   const { size } = ctx;
