@@ -26,9 +26,12 @@ beforeAll(async () => {
   await run(tsc, ['-p', 'bench/tsconfig.json'], { cwd: root });
   const json = path.join(out, 'latest.json');
   const args = ['bench/dist/main.js', '--tiny', '--out', json, '--svg', path.join(out, 'chart.svg')];
-  ({ stdout } = await run(process.execPath, args, { cwd: root, timeout: 110_000 }));
+  // About a minute on a quiet machine. Every server and generator is a fresh Node process (a
+  // warm one would favour whoever ran before): on a machine others' tests keep busy, starting
+  // them takes seconds each and the run several minutes; the margin is for that.
+  ({ stdout } = await run(process.execPath, args, { cwd: root, timeout: 400_000 }));
   report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
-}, 180_000);
+}, 540_000);
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -38,10 +41,15 @@ const byName = (name: string): ScenarioResult => {
   return found;
 };
 
-const systems = (s: ScenarioResult) => [s.parley, s.baseline['relay-frame'], s.baseline['relay-batched']];
+const systems = (s: ScenarioResult) => [
+  s.parley,
+  s.baseline['relay-frame'],
+  s.baseline['relay-batched'],
+  ...(s.baseline['socketio-bare'] ? [s.baseline['socketio-bare']] : []),
+];
 
 describe('npm run bench --tiny', () => {
-  it('describes the machine and every scenario of issue 6', () => {
+  it('describes the machine and every scenario of issues 6 and 17', () => {
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.machine.cpuModel.length).toBeGreaterThan(0);
     expect(report.node).toBe(process.version);
@@ -50,9 +58,11 @@ describe('npm run bench --tiny', () => {
         'connect-storm',
         'fan-out',
         'fan-out-long-polling',
+        'fan-out-scale',
         'idle-memory',
         'many-rooms-postgres',
         'many-rooms-sqlite',
+        'reconnect-storm',
       ].sort(),
     );
     for (const s of report.scenarios) expect(s.size).toBe('tiny');
@@ -62,12 +72,79 @@ describe('npm run bench --tiny', () => {
     for (const s of report.scenarios) {
       expect(Object.keys(s.parley).length).toBeGreaterThan(0);
       for (const figures of systems(s)) for (const v of Object.values(figures)) expect(Number.isFinite(v)).toBe(true);
+      // Figures a baseline does not have (a relay's catch-up) have no ratio; a zero has none either.
+      const ratioOf = (value: number, base: number | undefined) =>
+        base === undefined || base === 0 ? undefined : value / base;
       for (const [key, value] of Object.entries(s.parley)) {
-        expect(s.ratio[key]).toBeCloseTo(value / (s.baseline['relay-frame'][key] ?? NaN), 9);
-        expect(s.ratioBatched[key]).toBeCloseTo(value / (s.baseline['relay-batched'][key] ?? NaN), 9);
+        const check = (got: number | undefined, want: number | undefined) =>
+          want === undefined ? expect(got).toBeUndefined() : expect(got).toBeCloseTo(want, 9);
+        check(s.ratio[key], ratioOf(value, s.baseline['relay-frame'][key]));
+        check(s.ratioBatched[key], ratioOf(value, s.baseline['relay-batched'][key]));
+        const socketIo = s.baseline['socketio-bare'];
+        if (socketIo) check(s.ratioSocketIo?.[key], ratioOf(value, socketIo[key]));
       }
     }
     expect(byName('fan-out').ratio.deliveriesPerSec).toBeGreaterThan(0);
+  });
+
+  it('measures the server CPU per delivery in every load scenario, from its process time', () => {
+    for (const name of ['fan-out', 'fan-out-long-polling', 'many-rooms-sqlite', 'many-rooms-postgres']) {
+      for (const f of systems(byName(name))) {
+        // /proc counts CPU in 10 ms ticks: a tiny window can round a relay's share down to nothing.
+        expect(f.serverUsPerDelivery, name).toBeGreaterThanOrEqual(0);
+        // The same CPU time as serverCpu, per delivery instead of per second (the two windows'
+        // clocks are the orchestrator's and the generator's: they differ a little on a busy machine).
+        const fromShare = (f.serverCpu! * 1e6) / f.deliveriesPerSec!;
+        if (f.serverUsPerDelivery === 0) expect(f.serverCpu, name).toBe(0);
+        else expect(fromShare / f.serverUsPerDelivery!, name).toBeGreaterThan(0.7);
+        if (f.serverUsPerDelivery !== 0) expect(fromShare / f.serverUsPerDelivery!, name).toBeLessThan(1.3);
+      }
+    }
+  });
+
+  it("pads the relays' messages to the measured size of a Parley message", () => {
+    const note = byName('fan-out').notes.find((n) => n.startsWith('relay messages are padded to'));
+    expect(note).toBeDefined();
+    const bytes = Number(/padded to (\d+) bytes/.exec(note ?? '')?.[1]);
+    // A Message's JSON: ids, seq, clientMsgId, sender, the ~80-byte stamped body, sentAt.
+    expect(bytes).toBeGreaterThan(200);
+    expect(bytes).toBeLessThan(2000);
+    expect(byName('many-rooms-sqlite').notes).toContain(note);
+  });
+
+  it('measures fan-out at every room size of the scale table, and the memory at the largest', () => {
+    const s = byName('fan-out-scale');
+    const members = [...tiny.scaleMembers].sort((a, b) => a - b);
+    for (const f of systems(s)) {
+      for (const m of members) {
+        for (const key of ['usPerDelivery', 'rateUsPerDelivery', 'latencyP99Ms', 'deliveriesPerSec']) {
+          expect(f[`${key}@${m}`], `${key}@${m}`).toBeGreaterThanOrEqual(0);
+        }
+        expect(f[`deliveriesPerSec@${m}`]).toBeGreaterThan(0);
+      }
+      expect(Number.isFinite(f[`rssPerConnectionKiB@${members[members.length - 1]}`])).toBe(true);
+    }
+    // The fan-out scenario's own size is its figures, not a second measurement.
+    expect(s.parley[`deliveriesPerSec@${tiny.fanoutClients}`]).toBe(byName('fan-out').parley.deliveriesPerSec);
+  });
+
+  it('brings every client of the reconnect storm back with every message it missed', () => {
+    const s = byName('reconnect-storm');
+    const p = s.parley;
+    expect(p.clients).toBe(tiny.reconnectClients);
+    expect(p.caughtUp).toBe(tiny.reconnectClients);
+    expect(p.joinErrors).toBe(0);
+    expect(p.missedExpected).toBe(tiny.reconnectClients * tiny.missedPerRoom);
+    expect(p.missedReceived).toBe(p.missedExpected);
+    for (const f of systems(s)) {
+      expect(f.clients).toBe(tiny.reconnectClients);
+      expect(f.serverUsPerReconnection).toBeGreaterThanOrEqual(0);
+      expect(f.serverUsPerReconnection).toBeCloseTo((f.serverCpuSeconds! * 1e6) / f.clients!, 6);
+      expect(f.rssPeakMiB).toBeGreaterThanOrEqual(f.rssAfterMiB!);
+    }
+    // The yardstick of issue 17: a bare Socket.IO server's plain connections.
+    expect(s.baseline['socketio-bare']?.serverUsPerReconnection).toBeGreaterThan(0);
+    expect(s.ratioSocketIo?.serverUsPerReconnection).toBeGreaterThan(0);
   });
 
   it('measures fan-out throughput and latency on every receiver, at one rate for all', () => {
@@ -109,10 +186,12 @@ describe('npm run bench --tiny', () => {
   });
 
   it('connects every client in the storm and measures the server memory they hold', () => {
+    expect(byName('connect-storm').baseline['socketio-bare']).toBeDefined();
     for (const f of systems(byName('connect-storm'))) {
       expect(f.connected).toBe(tiny.stormClients);
       expect(f.connectionsPerSec).toBeGreaterThan(0);
       expect(f.lastConnectionMs).toBeGreaterThan(0);
+      expect(f.serverUsPerConnection).toBeGreaterThanOrEqual(0);
     }
     for (const f of systems(byName('idle-memory'))) {
       expect(f.connections).toBe(tiny.stormClients);

@@ -13,6 +13,11 @@ export interface BenchContext {
   quietWaitMs: number;
   /** ...and in all, so that a quick run stays within its four minutes on a busy machine. */
   quietBudgetMs: number;
+  /**
+   * The JSON size of one Parley message as `message:new` carries it (measured at the start of the
+   * run): the relays pad their messages to it, so that both sides move the same bytes.
+   */
+  messageBytes?: number;
   log(line: string): void;
 }
 

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command, ConnectResult, LoadResult, Reply } from './gen/commands.js';
+import type { Command, ConnectResult, LoadResult, PostResult, Reply } from './gen/commands.js';
 import { coreShares, cpuShare, loadCore, serverCore, spawnNode, type Sample, type Target } from './processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,7 +37,7 @@ export class Generator {
     return new Generator(child, target);
   }
 
-  async run<T extends ConnectResult | LoadResult | Record<string, never>>(
+  async run<T extends ConnectResult | LoadResult | PostResult | Record<string, never>>(
     command: Command,
     timeoutMs = 600_000,
   ): Promise<Measured<T>> {

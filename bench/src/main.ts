@@ -9,7 +9,8 @@ import type { BenchReport, ScenarioResult } from './results.js';
 import { runConnectStorm } from './scenarios/connect-storm.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runManyRooms } from './scenarios/many-rooms.js';
-import { sizes, type SizeName } from './sizes.js';
+import { runReconnectStorm } from './scenarios/reconnect-storm.js';
+import { sizes, type Size, type SizeName } from './sizes.js';
 import { renderReport } from './table.js';
 
 const { values } = parseArgs({
@@ -23,17 +24,35 @@ const { values } = parseArgs({
     'no-postgres': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'quiet-wait': { type: 'string' },
+    set: { type: 'string', multiple: true },
   },
 });
 
 const sizeName: SizeName = values.full ? 'full' : values.tiny ? 'tiny' : 'quick';
-const size = sizes[sizeName];
-const only = new Set((values.only ?? 'fanout,rooms,storm').split(','));
+const size = withOverrides(sizes[sizeName], values.set ?? []);
+const only = new Set((values.only ?? 'fanout,rooms,storm,reconnect,scale').split(','));
+
+/** `--set reconnectClients=500 --set scaleMembers=200,20`: a custom size, for a profile or a look. */
+function withOverrides(base: Size, settings: string[]): Size {
+  const custom: Size = { ...base, scaleMembers: [...base.scaleMembers] };
+  for (const setting of settings) {
+    const [key = '', value = ''] = setting.split('=');
+    const current = (custom as unknown as Record<string, unknown>)[key];
+    if (typeof current === 'number') (custom as unknown as Record<string, number>)[key] = Number(value);
+    else if (Array.isArray(current)) custom.scaleMembers = value.split(',').map(Number);
+    else throw new Error(`--set ${setting}: no such size field`);
+  }
+  return custom;
+}
 const out = path.resolve(values.out ?? path.join(repoRoot, 'bench/results/latest.json'));
 // The tiny size is the test's: it must not overwrite the README's chart unless asked to.
 const svg = values.svg ?? (sizeName === 'tiny' ? undefined : path.join(repoRoot, 'docs/benchmarks.svg'));
 // Every run is bounded: past this the orchestrator exits and its children are killed with it.
-const budgetMs = { tiny: 120_000, quick: 600_000, full: 3_600_000 }[sizeName];
+// A custom size (--set) may be larger than its base: it gets at least the quick size's budget.
+const budgetMs = Math.max(
+  { tiny: 420_000, quick: 600_000, full: 3_600_000 }[sizeName],
+  values.set?.length ? 600_000 : 0,
+);
 
 async function backgroundBusy(): Promise<number[]> {
   const before = coreBusySeconds();
@@ -75,13 +94,17 @@ async function main(): Promise<void> {
     mkdirSync(ctx.cpuProfDir, { recursive: true });
   }
   const scenarios: ScenarioResult[] = [];
-  if (only.has('fanout')) scenarios.push(...(await runFanout(ctx)));
+  if (only.has('fanout') || only.has('scale')) {
+    scenarios.push(...(await runFanout(ctx, { fanout: only.has('fanout'), scale: only.has('scale') })));
+  }
   if (only.has('rooms')) scenarios.push(...(await runManyRooms(ctx)));
   if (only.has('storm')) scenarios.push(...(await runConnectStorm(ctx)));
+  if (only.has('reconnect')) scenarios.push(await runReconnectStorm(ctx));
   const report: BenchReport = {
     machine: machine(background),
     node: process.version,
     size: sizeName,
+    ...(values.set?.length ? { overrides: values.set } : {}),
     startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(),
     seconds: (performance.now() - started) / 1000,
     scenarios,

@@ -18,6 +18,8 @@ export interface Sample {
   at: number;
   cpuSeconds: number;
   rssBytes: number;
+  /** The process's peak RSS so far (VmHWM). */
+  peakRssBytes: number;
   /** Busy seconds of each core, whoever used them (softirq included: loopback traffic lands there). */
   coreBusy: number[];
 }
@@ -61,11 +63,13 @@ export function sampleProcess(pid: number): Sample {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime: fields 14 and 15 of stat(5)
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
   return {
     at: performance.now(),
     cpuSeconds: ticks / clockTicks,
-    rssBytes: Number(rss?.[1] ?? 0) * 1024,
+    rssBytes: kB('VmRSS'),
+    peakRssBytes: kB('VmHWM'),
     coreBusy: coreBusySeconds(),
   };
 }
@@ -114,11 +118,18 @@ export function freePort(): Promise<number> {
 
 export interface Target {
   name: string;
-  kind: 'parley' | 'relay';
+  /** Which clients it speaks to: Parley's and bare Socket.IO's speak Socket.IO, a relay's plain frames. */
+  kind: 'parley' | 'relay' | 'socketio';
   url: string;
   pid: number;
   sample(): Sample;
   stop(): Promise<void>;
+}
+
+/** Stops load generators, then servers, each group at once (a stop can take seconds on a busy machine). */
+export async function stopAll(generators: { stop(): Promise<void> }[], targets: Target[]): Promise<void> {
+  await Promise.all(generators.map((generator) => generator.stop()));
+  await Promise.all(targets.map((target) => target.stop()));
 }
 
 function stopper(child: ChildProcess): () => Promise<void> {
@@ -140,17 +151,28 @@ function target(name: string, kind: Target['kind'], port: number, child: ChildPr
   return { name, kind, url: `http://127.0.0.1:${port}`, pid, sample: () => sampleProcess(pid), stop: stopper(child) };
 }
 
-export async function startRelay(mode: 'frame' | 'batched'): Promise<Target> {
+/** Starts a baseline script on the server core and waits for its `listening` line. */
+async function startBaseline(name: string, kind: Target['kind'], args: string[]): Promise<Target> {
   const port = await freePort();
-  const child = spawnNode(serverCore, [path.join(here, 'relay.js'), mode], { ...process.env, PORT: String(port) });
+  const child = spawnNode(serverCore, args, { ...process.env, PORT: String(port) });
   await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`relay-${mode} exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
     child.stdout?.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('listening')) resolve();
     });
   });
   child.removeAllListeners('exit');
-  return target(`relay-${mode}`, 'relay', port, child);
+  child.stdout?.resume();
+  return target(name, kind, port, child);
+}
+
+export function startRelay(mode: 'frame' | 'batched'): Promise<Target> {
+  return startBaseline(`relay-${mode}`, 'relay', [path.join(here, 'relay.js'), mode]);
+}
+
+/** A Socket.IO server with its defaults, no middleware and no handlers (socketio-bare.ts). */
+export function startSocketIoBare(): Promise<Target> {
+  return startBaseline('socketio-bare', 'socketio', [path.join(here, 'socketio-bare.js')]);
 }
 
 export interface ParleyOptions {

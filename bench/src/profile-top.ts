@@ -3,7 +3,9 @@ import path from 'node:path';
 
 /**
  * Prints the top self-time functions of a V8 .cpuprofile (as written by `node --cpu-prof`), so
- * that a bench run can say where the server's time goes. Usage: node dist/profile-top.js <file|dir> [n]
+ * that a bench run can say where the server's time goes.
+ * Usage: node dist/profile-top.js <file|dir> [n] [--after-idle=MS] [--under=FUNCTION]
+ * (see afterFirstIdle and under)
  */
 interface ProfileNode {
   id: number;
@@ -116,16 +118,65 @@ function newestProfile(target: string): string {
   return files[0];
 }
 
+/**
+ * The profile from the end of its first idle stretch of at least `ms` on: a server's start-up
+ * (loading modules, migrations) is busy, then it idles until the load arrives. With it, a
+ * profile of the reconnect storm's server shows the storm rather than the start-up.
+ */
+export function afterFirstIdle(profile: Profile, ms: number): Profile {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  let stretchUs = 0;
+  for (let i = 0; i < profile.samples.length; i += 1) {
+    if (idle.has(profile.samples[i] ?? -1)) {
+      stretchUs += profile.timeDeltas[i + 1] ?? 0;
+      continue;
+    }
+    if (stretchUs >= ms * 1000) {
+      return { ...profile, samples: profile.samples.slice(i), timeDeltas: profile.timeDeltas.slice(i) };
+    }
+    stretchUs = 0;
+  }
+  return { ...profile, samples: [], timeDeltas: [] };
+}
+
+/** Only the samples with a frame named `name` on their stack: one path's cost, broken down. */
+export function under(profile: Profile, name: string): Profile {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const keep = (id: number) => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      if (byId.get(at)?.callFrame.functionName === name) return true;
+    }
+    return false;
+  };
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  profile.samples.forEach((id, i) => {
+    if (!keep(id)) return;
+    samples.push(id);
+    timeDeltas.push(profile.timeDeltas[i] ?? 0);
+  });
+  return { ...profile, samples, timeDeltas };
+}
+
 if (process.argv[1]?.endsWith('profile-top.js')) {
-  const file = newestProfile(process.argv[2] ?? '.');
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const skip = /^--after-idle=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--after-idle=')) ?? '')?.[1];
+  const file = newestProfile(args[0] ?? '.');
+  const whole = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const from = skip ? afterFirstIdle(whole, Number(skip)) : whole;
+  if (skip) console.log(`(from the end of the first idle stretch of ${skip} ms on: ${from.samples.length} samples)`);
+  const path = /^--under=(.+)$/.exec(process.argv.find((a) => a.startsWith('--under=')) ?? '')?.[1];
+  const profile = path ? under(from, path) : from;
+  if (path) console.log(`(only samples under ${path}: ${profile.samples.length}; shares are of those)`);
   console.log(`${file}\nself time, share of the busy (non-idle) time:`);
-  for (const e of topSelfTime(profile, Number(process.argv[3] ?? 25))) {
+  for (const e of topSelfTime(profile, Number(args[1] ?? 25))) {
     const ms = e.ms.toFixed(0).padStart(7);
     console.log(`${(e.share * 100).toFixed(1).padStart(5)} %  ${ms} ms  ${e.name}  ${e.where}`);
   }
   console.log('\ntotal time (self + callees), share of the busy time:');
-  for (const e of topTotalTime(profile, Number(process.argv[3] ?? 25))) {
+  for (const e of topTotalTime(profile, Number(args[1] ?? 25))) {
     console.log(`${(e.share * 100).toFixed(1).padStart(5)} %  ${e.name}  ${e.where}`);
   }
   console.log('\nby owner:');

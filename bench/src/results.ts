@@ -5,11 +5,14 @@ export interface ScenarioResult {
   name: string;
   size: string;
   parley: Figures;
-  baseline: { 'relay-frame': Figures; 'relay-batched': Figures };
+  /** `socketio-bare` (a Socket.IO server with no middleware or handlers) only in the connection storms. */
+  baseline: { 'relay-frame': Figures; 'relay-batched': Figures; 'socketio-bare'?: Figures };
   /** parley / relay-frame, for every figure both have. */
   ratio: Figures;
   /** parley / relay-batched, likewise. */
   ratioBatched: Figures;
+  /** parley / socketio-bare, likewise, where that baseline ran. */
+  ratioSocketIo?: Figures;
   notes: string[];
 }
 
@@ -25,6 +28,8 @@ export interface BenchReport {
   };
   node: string;
   size: string;
+  /** `--set` overrides of the size's fields, when any: then it is a custom size. */
+  overrides?: string[];
   startedAt: string;
   seconds: number;
   scenarios: ScenarioResult[];
@@ -46,8 +51,9 @@ export function scenario(
   frame: Figures,
   batched: Figures,
   notes: string[] = [],
+  socketIo?: Figures,
 ): ScenarioResult {
-  return {
+  const result: ScenarioResult = {
     name,
     size,
     parley,
@@ -56,6 +62,21 @@ export function scenario(
     ratioBatched: ratios(parley, batched),
     notes: [...new Set(notes)],
   };
+  if (socketIo) {
+    result.baseline['socketio-bare'] = socketIo;
+    result.ratioSocketIo = ratios(parley, socketIo);
+  }
+  return result;
+}
+
+/**
+ * Server CPU in µs per unit of work (a delivery, a connection) between two samples: the server
+ * process's user+system time from /proc, so that a run limited by its load generator still
+ * says what the server spent.
+ */
+export function serverUsPer(units: number, from: { cpuSeconds: number } | undefined, to: typeof from): number {
+  if (!from || !to || units <= 0) return NaN;
+  return ((to.cpuSeconds - from.cpuSeconds) * 1e6) / units;
 }
 
 /**

@@ -10,16 +10,28 @@ function format(value: number | undefined): string {
 
 const ratio = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(2)}×`);
 
-/** One block per scenario: each Parley figure next to both relays, and as ratios. */
+/** One block per scenario: each Parley figure next to each baseline, and as ratios. */
 export function renderScenario(s: ScenarioResult): string {
-  const header = ['', 'parley', 'relay-frame', 'relay-batched', 'parley/frame', 'parley/batched'];
+  const socketIo = s.baseline['socketio-bare'];
+  const header = [
+    '',
+    'parley',
+    'relay-frame',
+    'relay-batched',
+    ...(socketIo ? ['socketio-bare'] : []),
+    'parley/frame',
+    'parley/batched',
+    ...(socketIo ? ['parley/socketio'] : []),
+  ];
   const rows = Object.keys(s.parley).map((key) => [
     key,
     format(s.parley[key]),
     format(s.baseline['relay-frame'][key]),
     format(s.baseline['relay-batched'][key]),
+    ...(socketIo ? [format(socketIo[key])] : []),
     ratio(s.ratio[key]),
     ratio(s.ratioBatched[key]),
+    ...(socketIo ? [ratio(s.ratioSocketIo?.[key])] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) =>
@@ -30,7 +42,8 @@ export function renderScenario(s: ScenarioResult): string {
 
 export function renderReport(report: BenchReport): string {
   const m = report.machine;
-  const head = `Parley bench, ${report.size} size: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${report.node}, ${report.seconds.toFixed(0)} s`;
+  const custom = report.overrides?.length ? ` (custom: ${report.overrides.join(' ')})` : '';
+  const head = `Parley bench, ${report.size} size${custom}: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, node ${report.node}, ${report.seconds.toFixed(0)} s`;
   const pin = m.pinned ? 'server on core 0, load generator on core 1' : 'NOT pinned (fewer than 2 cores)';
   const busy = m.backgroundBusy.map((share) => `${Math.round(share * 100)} %`).join(', ');
   const background = `cores busy before the run (other work on this machine): ${busy}`;

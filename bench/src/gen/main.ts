@@ -1,5 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { ParleyClient } from '@parley/sdk';
-import type { ClientPlan, Command, ConnectResult, LoadResult, Reply, SenderPlan, TargetKind } from './commands.js';
+import type {
+  ClientPlan,
+  Command,
+  ConnectResult,
+  LoadResult,
+  PostResult,
+  ReconnectResult,
+  Reply,
+  RoomSeqs,
+  SenderPlan,
+  TargetKind,
+} from './commands.js';
 import { createCounters, nowUs, percentiles, resetCounters, stampedBody } from './counters.js';
 import { connectParleyPolling } from './polling-client.js';
 import { connectParleyWs, connectRelay, type ClientOptions, type LoadClient } from './wire-client.js';
@@ -17,12 +29,22 @@ let senders: { send(body: string): Promise<void>; close(): void }[] = [];
 const reply = (message: Reply) => process.send?.(message);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function connect(plan: ClientPlan, settleMs: number): Promise<ConnectResult> {
+/**
+ * Connects the plan's clients, `concurrency` handshakes at a time, between the marks 'start' and
+ * 'end' (the last connection, and `then` for each); then waits `settleMs`.
+ */
+async function connect(
+  plan: ClientPlan,
+  settleMs: number,
+  then?: (client: LoadClient, room: number, roomId: string) => Promise<void>,
+): Promise<ConnectResult> {
   const total = plan.rooms.length;
   const pollEvery = plan.pollingFraction > 0 ? Math.round(1 / plan.pollingFraction) : 0;
+  const already = receivers.length;
   let next = 0;
   let failed = 0;
   let last = 0;
+  reply({ type: 'mark', name: 'start' });
   const start = performance.now();
   const worker = async () => {
     while (next < total) {
@@ -31,6 +53,7 @@ async function connect(plan: ClientPlan, settleMs: number): Promise<ConnectResul
         counters,
         counts: true,
         probe: plan.probeEvery > 0 && i % plan.probeEvery === 0,
+        messageBytes: plan.messageBytes,
       };
       const room = plan.rooms[i] ?? 0;
       const roomId = plan.roomIds[room] ?? String(room);
@@ -43,6 +66,7 @@ async function connect(plan: ClientPlan, settleMs: number): Promise<ConnectResul
               ? await connectParleyPolling(baseUrl, token, roomId, options)
               : await connectParleyWs(baseUrl, token, roomId, options);
         receivers.push(client);
+        await then?.(client, room, roomId);
         last = performance.now();
       } catch {
         failed += 1;
@@ -50,13 +74,77 @@ async function connect(plan: ClientPlan, settleMs: number): Promise<ConnectResul
     }
   };
   await Promise.all(Array.from({ length: Math.min(plan.concurrency, total) }, worker));
+  reply({ type: 'mark', name: 'end' });
   const lastMs = last - start;
   await sleep(settleMs);
-  return { connected: receivers.length, failed, lastMs, connectionsPerSec: receivers.length / (lastMs / 1000) };
+  const connected = receivers.length - already;
+  return { connected, failed, lastMs, connectionsPerSec: connected / (lastMs / 1000) };
+}
+
+/** The seq of a `message:send` ack (`[{"ok":true,"message":{…}}]`), or undefined for a refusal. */
+function ackedSeq(ack: string): number | undefined {
+  const [result] = JSON.parse(ack) as [{ ok: boolean; message?: { seq: number } }];
+  return result.ok ? result.message?.seq : undefined;
+}
+
+/** Connects the plan's clients (one per room) and has each post in its room, as 'post' says. */
+async function post(plan: ClientPlan, missed: number): Promise<PostResult> {
+  let acked = 0;
+  let failed = 0;
+  const seqs: RoomSeqs[] = plan.roomIds.map(() => ({ sinceSeq: NaN, lastSeq: NaN }));
+  const postIn = async (client: LoadClient, room: number, roomId: string) => {
+    const send = async () => {
+      const body = { roomId, clientMsgId: randomUUID(), body: stampedBody() };
+      const seq = ackedSeq((await client.request?.('message:send', body)) ?? '[{"ok":false}]');
+      if (seq === undefined) failed += 1;
+      else acked += 1;
+      return seq ?? NaN;
+    };
+    const sinceSeq = await send();
+    let lastSeq = sinceSeq;
+    for (let n = 0; n < missed; n += 1) lastSeq = await send();
+    seqs[room] = { sinceSeq, lastSeq };
+  };
+  await connect(plan, 0, postIn);
+  return { seqs, acked, failed };
+}
+
+interface JoinAnswer {
+  ok: boolean;
+  messages?: { seq: number }[];
+  hasMore?: boolean;
+}
+
+/** A storm of (re)connections; with `rejoin`, each client re-joins its room and checks its catch-up. */
+async function reconnect(plan: ClientPlan, rejoin: boolean, settleMs: number): Promise<ReconnectResult> {
+  const tally = { caughtUp: 0, missedExpected: 0, missedReceived: 0, joinErrors: 0 };
+  const rejoinRoom = async (client: LoadClient, room: number, roomId: string) => {
+    const seen = plan.catchUp?.[room];
+    if (!seen || !client.request) throw new Error(`room ${room} has no posted messages to catch up on`);
+    const expected = seen.lastSeq - seen.sinceSeq;
+    tally.missedExpected += expected;
+    let answer: JoinAnswer;
+    try {
+      [answer] = JSON.parse(await client.request('room:join', { roomId, sinceSeq: seen.sinceSeq })) as [JoinAnswer];
+    } catch {
+      tally.joinErrors += 1;
+      return;
+    }
+    if (!answer.ok) {
+      tally.joinErrors += 1;
+      return;
+    }
+    const seqs = (answer.messages ?? []).map((m) => m.seq);
+    tally.missedReceived += seqs.length;
+    const gapFree = seqs.every((seq, i) => seq === seen.sinceSeq + 1 + i);
+    if (gapFree && seqs.length === expected && !answer.hasMore) tally.caughtUp += 1;
+  };
+  const result = await connect(plan, settleMs, rejoin ? rejoinRoom : undefined);
+  return { ...result, ...tally };
 }
 
 async function connectSenders(plan: SenderPlan): Promise<void> {
-  const quiet: ClientOptions = { counters, counts: false, probe: false };
+  const quiet: ClientOptions = { counters, counts: false, probe: false, messageBytes: plan.messageBytes };
   for (const token of plan.tokens) {
     if (kind === 'relay') {
       senders.push(await connectRelay(baseUrl, Number(plan.roomId), quiet));
@@ -157,10 +245,14 @@ function everyone(running: () => boolean): Promise<number> {
   return Promise.all(receivers.map(loop)).then(() => sent);
 }
 
-async function run(command: Command): Promise<ConnectResult | LoadResult | Record<string, never>> {
+async function run(command: Command): Promise<ConnectResult | LoadResult | PostResult | Record<string, never>> {
   switch (command.cmd) {
     case 'connect':
       return connect(command.plan, command.settleMs);
+    case 'post':
+      return post(command.plan, command.missed);
+    case 'reconnect':
+      return reconnect(command.plan, command.rejoin, command.settleMs);
     case 'senders':
       await connectSenders(command.plan);
       return {};

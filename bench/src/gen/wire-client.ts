@@ -12,6 +12,8 @@ import { openRawWebSocket, type RawWebSocket } from './raw-websocket.js';
 export interface LoadClient {
   /** Sends one room message; resolves when Parley acks it or the relay echoes it back. */
   send(body: string): Promise<void>;
+  /** Parley only: one request, resolved with its ack's JSON text (`[result]`). */
+  request?(event: string, payload: unknown): Promise<string>;
   close(): void;
 }
 
@@ -20,6 +22,8 @@ export interface ClientOptions {
   /** Receivers count deliveries; senders in the fan-out scenarios do not. */
   counts: boolean;
   probe: boolean;
+  /** Relay: pad each message's JSON to this many bytes (Parley's message size). */
+  messageBytes?: number;
 }
 
 const CH_OPEN = 0x30; // '0'
@@ -36,7 +40,7 @@ const SIO_CONNECT_ERROR = 0x34;
  */
 export class SocketIoSession {
   private nextAckId = 1;
-  private readonly acks = new Map<number, () => void>();
+  private readonly acks = new Map<number, (packet: Buffer) => void>();
   private connected?: { resolve(): void; reject(error: Error): void };
 
   constructor(
@@ -61,8 +65,17 @@ export class SocketIoSession {
     const id = this.nextAckId++;
     const payload = JSON.stringify(['message:send', { roomId, clientMsgId: randomUUID(), body }]);
     return new Promise((resolve) => {
-      this.acks.set(id, resolve);
+      this.acks.set(id, () => resolve());
       this.write(`42${id}${payload}`);
+    });
+  }
+
+  /** Any request; its ack's arguments as JSON text (the packet is only valid during the call). */
+  request(event: string, data: unknown): Promise<string> {
+    const id = this.nextAckId++;
+    return new Promise((resolve) => {
+      this.acks.set(id, (packet) => resolve(packet.toString('utf8', packet.indexOf(0x5b))));
+      this.write(`42${id}${JSON.stringify([event, data])}`);
     });
   }
 
@@ -76,7 +89,7 @@ export class SocketIoSession {
       if (packet.includes('"ok":false')) this.options.counters.errors += 1;
       const resolve = this.acks.get(id);
       this.acks.delete(id);
-      resolve?.();
+      resolve?.(packet);
     } else if (type === SIO_CONNECT) {
       this.connected?.resolve();
     } else if (type === SIO_CONNECT_ERROR) {
@@ -117,7 +130,11 @@ export async function connectParleyWs(
   } finally {
     closed = () => undefined;
   }
-  return { send: (body) => session.send(roomId, body), close: () => ws.close() };
+  return {
+    send: (body) => session.send(roomId, body),
+    request: (event, data) => session.request(event, data),
+    close: () => ws.close(),
+  };
 }
 
 /** A relay client: joins its room through the URL and sends pre-shaped Parley-like messages. */
@@ -145,8 +162,8 @@ export async function connectRelay(baseUrl: string, room: number, options: Clien
     send(body) {
       const clientMsgId = randomUUID();
       seq += 1;
-      // The same fields a Parley Message has, so that frames weigh about the same.
-      const message = JSON.stringify({
+      // The fields a Parley Message has, its body padded so that the JSON weighs what Parley's does.
+      const fields = {
         id: randomUUID(),
         roomId: String(room),
         seq,
@@ -154,7 +171,10 @@ export async function connectRelay(baseUrl: string, room: number, options: Clien
         sender: { id: senderId, username: 'bench-sender' },
         body,
         sentAt: new Date().toISOString(),
-      });
+      };
+      let message = JSON.stringify(fields);
+      const short = (options.messageBytes ?? 0) - Buffer.byteLength(message);
+      if (short > 0) message = JSON.stringify({ ...fields, body: body + '.'.repeat(short) });
       return new Promise<void>((done) => {
         pending.set(clientMsgId, done);
         ws.send(message);

@@ -3,30 +3,35 @@ import type { ConnectResult } from '../gen/commands.js';
 import { freshDataDir, quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
 import { registerUsers } from '../parley-setup.js';
-import { startParley, startRelay, type Target } from '../processes.js';
-import { scenario, type Figures, type ScenarioResult } from '../results.js';
+import { startParley, startRelay, startSocketIoBare, stopAll, type Target } from '../processes.js';
+import { scenario, serverUsPer, type Figures, type ScenarioResult } from '../results.js';
 
 const MiB = 1024 * 1024;
 
 /**
  * Scenarios 3 and 4 share one set of connections: a storm of authenticated connections (a
  * Parley connection is the Engine.IO handshake plus the Socket.IO connect with its token; a
- * relay connection is the WebSocket upgrade), then, once they have settled, the server's RSS
- * growth per idle connection.
+ * bare Socket.IO server's the same without a token check; a relay connection is the WebSocket
+ * upgrade), then, once they have settled, the server's RSS growth per idle connection.
  */
 export async function runConnectStorm(ctx: BenchContext): Promise<ScenarioResult[]> {
   const storm = new Map<string, Figures>();
   const memory = new Map<string, Figures>();
   const dataDir = freshDataDir();
   const notes: string[] = [];
-  const starts: [string, () => Promise<Target>][] = [
-    ['relay-frame', () => startRelay('frame')],
-    ['relay-batched', () => startRelay('batched')],
-    ['parley', () => startParley({ name: 'parley', dataDir })],
-  ];
+  const targets: Target[] = [];
   try {
-    for (const [name, start] of starts) {
-      const target = await start();
+    // Started together (an idle server costs nothing), measured one at a time.
+    targets.push(
+      ...(await Promise.all([
+        startRelay('frame'),
+        startRelay('batched'),
+        startSocketIoBare(),
+        startParley({ name: 'parley', dataDir }),
+      ])),
+    );
+    for (const target of targets) {
+      const name = target.name;
       const generator = Generator.start(target);
       try {
         const tokens =
@@ -52,6 +57,7 @@ export async function runConnectStorm(ctx: BenchContext): Promise<ScenarioResult
           connected: result.connected,
           connectionsPerSec: result.connectionsPerSec,
           lastConnectionMs: result.lastMs,
+          serverUsPerConnection: serverUsPer(result.connected, marks.start, marks.end),
         });
         memory.set(name, {
           connections: result.connected,
@@ -61,28 +67,44 @@ export async function runConnectStorm(ctx: BenchContext): Promise<ScenarioResult
         });
       } finally {
         await generator.stop();
-        await target.stop();
       }
     }
   } finally {
+    await stopAll([], targets);
     rmSync(dataDir, { recursive: true, force: true });
   }
   const pick = (m: Map<string, Figures>, name: string) => m.get(name) ?? {};
   const size = ctx.size.name;
-  const stormNotes = ['Parley connections include the token check; relay connections are bare WebSocket upgrades'];
+  const stormNotes = [
+    "Parley connections include the token check and the subscriptions to the user's rooms; socketio-bare ones are a Socket.IO handshake with no middleware; relay ones are bare WebSocket upgrades",
+    'serverUsPerConnection: server process CPU (user+system, /proc/<pid>/stat) from the first handshake to the last connection, per connection',
+  ];
   return [
-    scenario('connect-storm', size, pick(storm, 'parley'), pick(storm, 'relay-frame'), pick(storm, 'relay-batched'), [
-      ...stormNotes,
-      ...notes,
-      ...[...storm].flatMap(([name, f]) =>
-        (f.connected ?? 0) < ctx.size.stormClients
-          ? [`${name}: only ${f.connected} of ${ctx.size.stormClients} connected`]
-          : [],
-      ),
-    ]),
-    scenario('idle-memory', size, pick(memory, 'parley'), pick(memory, 'relay-frame'), pick(memory, 'relay-batched'), [
-      'RSS of the server process before the storm and after its connections settled, idle',
-      ...notes,
-    ]),
+    scenario(
+      'connect-storm',
+      size,
+      pick(storm, 'parley'),
+      pick(storm, 'relay-frame'),
+      pick(storm, 'relay-batched'),
+      [
+        ...stormNotes,
+        ...notes,
+        ...[...storm].flatMap(([name, f]) =>
+          (f.connected ?? 0) < ctx.size.stormClients
+            ? [`${name}: only ${f.connected} of ${ctx.size.stormClients} connected`]
+            : [],
+        ),
+      ],
+      pick(storm, 'socketio-bare'),
+    ),
+    scenario(
+      'idle-memory',
+      size,
+      pick(memory, 'parley'),
+      pick(memory, 'relay-frame'),
+      pick(memory, 'relay-batched'),
+      ['RSS of the server process before the storm and after its connections settled, idle', ...notes],
+      pick(memory, 'socketio-bare'),
+    ),
   ];
 }

@@ -1,30 +1,21 @@
 import { rmSync } from 'node:fs';
-import type { ConnectResult, LoadResult } from '../gen/commands.js';
-import { freshDataDir, quietNote, type BenchContext } from '../context.js';
-import { Generator } from '../generator.js';
-import { createRoom, joinRoom, registerUsers } from '../parley-setup.js';
-import { startParley, startRelay, type Target } from '../processes.js';
-import { limitNote, scenario, type Figures, type ScenarioResult } from '../results.js';
-
-interface RateWindow {
-  result: LoadResult;
-  serverCpu: number;
-  loadCore: number;
-}
-
-/** The window with the median p99 (the lower middle one of an even count). */
-function medianByP99(windows: RateWindow[]): RateWindow {
-  const sorted = [...windows].sort((a, b) => a.result.latency.p99Ms - b.result.latency.p99Ms);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (!median) throw new Error('no fixed-rate window was measured');
-  return median;
-}
-
-interface Loaded {
-  generator: Generator;
-  figures: Figures;
-  notes: string[];
-}
+import { freshDataDir, type BenchContext } from '../context.js';
+import { ensureMessageBytes } from '../message-size.js';
+import { startParley, startRelay, stopAll, type Target } from '../processes.js';
+import { scenario, type ScenarioResult } from '../results.js';
+import type { Generator } from '../generator.js';
+import {
+  fairPayloadNote,
+  generatorsFor,
+  loadFanout,
+  medianByP99,
+  rateWindow,
+  saturate,
+  type Loaded,
+  type RateWindow,
+  unload,
+} from './fanout-load.js';
+import { measurePoint, ScalePoints } from './scale.js';
 
 /**
  * Scenarios 1 and 5: one room, many receivers, a few senders. Four servers run side by side on
@@ -32,40 +23,73 @@ interface Loaded {
  * with 20 % of its receivers on long-polling. Each is saturated in turn; then each takes the
  * same fixed rate, half the lowest saturation, so that latency is compared under equal load
  * (in `rateRounds` rounds of turns at the full size).
+ *
+ * The scale scenario (issue 17: the same at several room sizes) runs on the same servers, so
+ * that a run starts them once: its rooms larger than the fan-out's before it (largest first, so
+ * that the memory per connection at the largest room is taken on servers that held no other
+ * room), the fan-out's own size from it, the smaller ones after.
  */
-export async function runFanout(ctx: BenchContext): Promise<ScenarioResult[]> {
+export async function runFanout(
+  ctx: BenchContext,
+  which: { fanout: boolean; scale: boolean },
+): Promise<ScenarioResult[]> {
   const { size } = ctx;
   const dirs = [freshDataDir(), freshDataDir()];
   const targets: Target[] = [];
+  const results: ScenarioResult[] = [];
+  const points = new ScalePoints();
+  let generators = new Map<string, Generator>();
+  try {
+    targets.push(
+      ...(await Promise.all([
+        startRelay('frame'),
+        startRelay('batched'),
+        startParley({ name: 'parley', dataDir: dirs[0] ?? '', cpuProfDir: ctx.cpuProfDir }),
+        ...(which.fanout ? [startParley({ name: 'parley-polling', dataDir: dirs[1] ?? '' })] : []),
+      ])),
+    );
+    // On the long-polling variant's server when it runs: the profiled one (`--cpu-prof`) only takes the load.
+    const probe = targets.find((t) => t.name === 'parley-polling') ?? targets.find((t) => t.name === 'parley');
+    if (probe) await ensureMessageBytes(ctx, probe);
+    generators = generatorsFor(targets);
+    const webSocketOnly = targets.filter((target) => target.name !== 'parley-polling');
+    const scaleMembers = which.scale ? [...size.scaleMembers].sort((a, b) => b - a) : [];
+    const own = which.fanout ? size.fanoutClients : Infinity;
+    for (const members of scaleMembers.filter((m) => m > own)) {
+      points.set(members, await measurePoint(ctx, webSocketOnly, generators, members, points.notes));
+    }
+    if (which.fanout) {
+      const fanout = await measureFanout(ctx, targets, generators);
+      results.push(...fanout);
+      if (scaleMembers.includes(own)) points.takeFrom(own, fanout[0], size);
+    }
+    for (const members of scaleMembers.filter((m) => m < own)) {
+      points.set(members, await measurePoint(ctx, webSocketOnly, generators, members, points.notes));
+    }
+  } finally {
+    await stopAll([...generators.values()], targets);
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+  if (which.scale) results.push(points.scenario(ctx));
+  return results;
+}
+
+/** The fan-out scenario proper, on the four servers. */
+async function measureFanout(
+  ctx: BenchContext,
+  targets: Target[],
+  generators: Map<string, Generator>,
+): Promise<ScenarioResult[]> {
+  const { size } = ctx;
   const loaded = new Map<string, Loaded>();
   try {
-    targets.push(await startRelay('frame'), await startRelay('batched'));
-    targets.push(await startParley({ name: 'parley', dataDir: dirs[0] ?? '', cpuProfDir: ctx.cpuProfDir }));
-    targets.push(await startParley({ name: 'parley-polling', dataDir: dirs[1] ?? '' }));
     for (const target of targets) {
       const polling = target.name === 'parley-polling' ? 0.2 : 0;
-      loaded.set(target.name, await load(ctx, target, polling));
+      const generator = generators.get(target.name);
+      if (!generator) throw new Error(`no load generator for ${target.name}`);
+      loaded.set(target.name, await loadFanout(ctx, target, generator, size.fanoutClients, polling));
     }
-    for (const [name, entry] of loaded) {
-      entry.notes.push(...(await quietNote(ctx, name)));
-      ctx.log(`fan-out: saturating ${name}`);
-      const { result, marks } = await entry.generator.run<LoadResult>({
-        cmd: 'saturate',
-        window: size.window,
-        warmupMs: size.warmupMs,
-        durationMs: size.durationMs,
-      });
-      const serverCpu = Generator.serverCpu(marks);
-      const cores = Generator.cores(marks);
-      entry.figures.deliveriesPerSec = result.deliveries / result.seconds;
-      entry.figures.messagesPerSec = result.deliveries / result.seconds / entry.figures.receivers!;
-      entry.figures.deliveriesPerFrame = result.deliveries / Math.max(1, result.frames);
-      entry.figures.serverCpu = serverCpu;
-      entry.figures.generatorCpu = result.generatorCpu;
-      entry.figures.serverCoreBusy = cores.serverCore;
-      entry.figures.loadCoreBusy = cores.loadCore;
-      entry.notes.push(...limitNote(name, cores.serverCore, cores.loadCore));
-    }
+    for (const [name, entry] of loaded) await saturate(ctx, name, entry, size);
     // Half the lowest saturation of scenario 1's three servers; the long-polling variant takes the
     // same rate, so that its latency compares with the same baselines (and shows when it cannot keep up).
     const wsOnly = [...loaded].filter(([name]) => name !== 'parley-polling');
@@ -73,22 +97,12 @@ export async function runFanout(ctx: BenchContext): Promise<ScenarioResult[]> {
     const rounds = new Map<string, RateWindow[]>([...loaded.keys()].map((name) => [name, []]));
     for (let round = 1; round <= size.rateRounds; round += 1) {
       for (const [name, entry] of loaded) {
-        entry.notes.push(...(await quietNote(ctx, name)));
-        ctx.log(`fan-out: ${name} at ${perSec.toFixed(1)} messages/s (round ${round} of ${size.rateRounds})`);
-        const { result, marks } = await entry.generator.run<LoadResult>({
-          cmd: 'rate',
-          perSec,
-          warmupMs: size.warmupMs,
-          durationMs: size.durationMs,
-        });
-        rounds
-          .get(name)
-          ?.push({ result, serverCpu: Generator.serverCpu(marks), loadCore: Generator.cores(marks).loadCore });
+        rounds.get(name)?.push(await rateWindow(ctx, name, entry, perSec, size));
       }
     }
     for (const [name, entry] of loaded) {
       const windows = rounds.get(name) ?? [];
-      const { result, serverCpu, loadCore } = medianByP99(windows);
+      const { result, serverCpu, loadCore, usPerDelivery } = medianByP99(windows);
       Object.assign(entry.figures, {
         rateMessagesPerSec: perSec,
         rateDeliveriesPerSec: result.deliveries / result.seconds,
@@ -97,8 +111,10 @@ export async function runFanout(ctx: BenchContext): Promise<ScenarioResult[]> {
         latencyP999Ms: result.latency.p999Ms,
         latencySamples: result.latency.count,
         rateServerCpu: serverCpu,
+        rateServerUsPerDelivery: usPerDelivery,
         rateGeneratorCpu: result.generatorCpu,
         rateLoadCoreBusy: loadCore,
+        rssPerConnectionKiB: entry.rssPerConnectionKiB,
       });
       if (windows.length > 1) {
         const p99s = windows.map((w) => w.result.latency.p99Ms.toFixed(1)).join(', ');
@@ -109,14 +125,12 @@ export async function runFanout(ctx: BenchContext): Promise<ScenarioResult[]> {
       }
     }
   } finally {
-    for (const entry of loaded.values()) await entry.generator.stop();
-    for (const target of targets) await target.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await unload(loaded.values());
   }
   const get = (name: string) => loaded.get(name) ?? { figures: {}, notes: [] };
   const frame = get('relay-frame');
   const batched = get('relay-batched');
-  const baseNotes = [...frame.notes, ...batched.notes];
+  const baseNotes = [...frame.notes, ...batched.notes, ...fairPayloadNote(ctx)];
   const parley = get('parley');
   const polling = get('parley-polling');
   return [
@@ -127,37 +141,4 @@ export async function runFanout(ctx: BenchContext): Promise<ScenarioResult[]> {
       ...baseNotes,
     ]),
   ];
-}
-
-async function load(ctx: BenchContext, target: Target, pollingFraction: number): Promise<Loaded> {
-  const { size } = ctx;
-  const generator = Generator.start(target);
-  let roomIds = ['0'];
-  let tokens: string[] = [];
-  let senderTokens = Array.from({ length: size.fanoutSenders }, () => '');
-  if (target.kind === 'parley') {
-    const users = await registerUsers(target.url, Math.max(size.users, size.fanoutSenders));
-    const capacity = size.fanoutClients + users.length + 10;
-    const roomId = await createRoom(target.url, users[0]?.token ?? '', 'fan-out', capacity);
-    await joinRoom(target.url, users.slice(1), roomId);
-    roomIds = [roomId];
-    tokens = users.map((user) => user.token);
-    senderTokens = tokens.slice(0, size.fanoutSenders);
-  }
-  ctx.log(`fan-out: connecting ${size.fanoutClients} receivers to ${target.name}`);
-  const { result } = await generator.run<ConnectResult>({
-    cmd: 'connect',
-    plan: {
-      roomIds,
-      rooms: new Array<number>(size.fanoutClients).fill(0),
-      tokens,
-      pollingFraction,
-      probeEvery: size.probeEvery,
-      concurrency: 200,
-    },
-    settleMs: size.settleMs,
-  });
-  await generator.run({ cmd: 'senders', plan: { tokens: senderTokens, roomId: roomIds[0] ?? '0' } });
-  const notes = result.failed > 0 ? [`${target.name}: ${result.failed} receivers failed to connect`] : [];
-  return { generator, figures: { receivers: result.connected }, notes };
 }

@@ -4,9 +4,11 @@ import { rmSync } from 'node:fs';
 import type { ConnectResult, LoadResult } from '../gen/commands.js';
 import { freshDataDir, quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
+import { ensureMessageBytes } from '../message-size.js';
 import { registerUsers, roomPerUser } from '../parley-setup.js';
 import { startParley, startRelay, type Target } from '../processes.js';
-import { limitNote, scenario, type Figures, type ScenarioResult } from '../results.js';
+import { limitNote, scenario, serverUsPer, type Figures, type ScenarioResult } from '../results.js';
+import { fairPayloadNote } from './fanout-load.js';
 
 const PG = 'postgres://postgres@127.0.0.1:5432';
 
@@ -21,16 +23,18 @@ function psql(sql: string): void {
  * the echo of the sender's own message.
  */
 export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]> {
+  // Parley on SQLite first: its server measures the size of a Parley message (when no scenario
+  // has yet), which the relays' messages are padded to.
+  const sqliteDir = freshDataDir();
   const runs: { name: string; start: () => Promise<Target>; cleanup?: () => void }[] = [
+    {
+      name: 'parley-sqlite',
+      start: () => startParley({ name: 'parley-sqlite', dataDir: sqliteDir, cpuProfDir: ctx.cpuProfDir }),
+      cleanup: () => rmSync(sqliteDir, { recursive: true, force: true }),
+    },
     { name: 'relay-frame', start: () => startRelay('frame') },
     { name: 'relay-batched', start: () => startRelay('batched') },
   ];
-  const sqliteDir = freshDataDir();
-  runs.push({
-    name: 'parley-sqlite',
-    start: () => startParley({ name: 'parley-sqlite', dataDir: sqliteDir, cpuProfDir: ctx.cpuProfDir }),
-    cleanup: () => rmSync(sqliteDir, { recursive: true, force: true }),
-  });
   const notes: string[] = [];
   if (ctx.postgres) {
     const db = `parley_bench_${randomBytes(4).toString('hex')}`;
@@ -66,7 +70,11 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
   }
   const frame = figures.get('relay-frame') ?? {};
   const batched = figures.get('relay-batched') ?? {};
-  const baseNotes = [...(notesOf.get('relay-frame') ?? []), ...(notesOf.get('relay-batched') ?? [])];
+  const baseNotes = [
+    ...(notesOf.get('relay-frame') ?? []),
+    ...(notesOf.get('relay-batched') ?? []),
+    ...fairPayloadNote(ctx),
+  ];
   const results: ScenarioResult[] = [];
   for (const [db, run] of [
     ['sqlite', 'parley-sqlite'],
@@ -92,6 +100,7 @@ async function measure(ctx: BenchContext, target: Target, notes: string[]): Prom
     let roomIds = Array.from({ length: size.rooms }, (_, i) => String(i));
     let tokens: string[] = [];
     if (target.kind === 'parley') {
+      await ensureMessageBytes(ctx, target);
       // A user per room: membership is per user, so a user in two rooms would get both on every connection.
       ctx.log(`many rooms: registering ${size.rooms} users on ${target.name}`);
       const users = await registerUsers(target.url, size.rooms);
@@ -108,6 +117,7 @@ async function measure(ctx: BenchContext, target: Target, notes: string[]): Prom
         pollingFraction: 0,
         probeEvery: 0,
         concurrency: 200,
+        messageBytes: ctx.messageBytes,
       },
       settleMs: size.settleMs,
     });
@@ -127,6 +137,8 @@ async function measure(ctx: BenchContext, target: Target, notes: string[]): Prom
       ackP99Ms: result.latency.p99Ms,
       ackP999Ms: result.latency.p999Ms,
       serverCpu: Generator.serverCpu(marks),
+      serverUsPerDelivery: serverUsPer(result.deliveries, marks.start, marks.end),
+      serverUsPerAck: serverUsPer(result.acked, marks.start, marks.end),
       generatorCpu: result.generatorCpu,
       serverCoreBusy: Generator.cores(marks).serverCore,
       loadCoreBusy: Generator.cores(marks).loadCore,
