@@ -22,3 +22,5 @@ export const CALL_SIGNAL_DATA_MAX = 16_384;
 export const ROOM_LIST_LIMIT_MAX = 100;
 export const ROOM_LIST_LIMIT_DEFAULT = 50;
 export const ROOM_LIST_CURSOR_MAX = 256;
+/** Slow mode: at most six hours between two messages of a member. */
+export const SLOW_MODE_MAX_SECONDS = 21_600;
