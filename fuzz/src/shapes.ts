@@ -18,6 +18,14 @@ export const EVENT_NAMES = [
   'buddy:list',
   'presence:set',
   'call:signal',
+  // Wave 2, rooms with owners (issue 15).
+  'room:update',
+  'room:invite',
+  'room:kick',
+  'room:ban',
+  'room:role',
+  'room:delete',
+  'room:bans',
 ];
 /** Prototype keys and the names Socket.IO reserves (CVE-2024-38355: an "error" event with no listener). */
 export const HOSTILE_NAMES = [
@@ -38,7 +46,25 @@ export const HOSTILE_NAMES = [
 ];
 
 const HUGE_NUMBERS = ['1e309', '-1e309', '9007199254740993', '1e-400', '-0', '123456789e99999', '0.' + '9'.repeat(400)];
-const FIELDS = ['roomId', 'name', 'topic', 'body', 'sinceSeq', 'limit', 'to', 'payload', 'ids', 'data', 'username'];
+const FIELDS = [
+  'roomId',
+  'name',
+  'topic',
+  'body',
+  'sinceSeq',
+  'limit',
+  'to',
+  'payload',
+  'ids',
+  'data',
+  'username',
+  // Wave 2 (issue 15).
+  'visibility',
+  'slowModeSeconds',
+  'banned',
+  'role',
+  'attachments',
+];
 
 /** JSON text nested `depth` deep, as arrays or objects. */
 export function deepJson(depth: number, asObject: boolean): string {

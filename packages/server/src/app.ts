@@ -41,6 +41,10 @@ import { acceptConnections, createSocketServer, type ParleyServer } from './real
 import { createSocketIoFanout } from './realtime/socketio-fanout.js';
 import { createRoomsService } from './rooms/rooms.service.js';
 import { roomsHandlers } from './rooms/rooms.handlers.js';
+import { createSlowMode } from './rooms/slow-mode.js';
+import { createDiskStorage } from './files/file-storage.js';
+import { filesRoutes } from './files/files.routes.js';
+import { createFilesService, createIncomingDir } from './files/files.service.js';
 
 export interface App {
   http: FastifyInstance;
@@ -124,9 +128,22 @@ export async function createApp(deps: { config: Config; database: Database; log:
     }),
     sessionTtlDays: config.sessionTtlDays,
   });
+  // Issue 15: files (bytes behind a storage seam), slow mode, roles.
+  const incoming = await createIncomingDir();
+  const files = createFilesService({
+    db: database.db,
+    storage: createDiskStorage(config.filesDir),
+    incomingDir: incoming.dir,
+    log,
+  });
+  const slowMode = createSlowMode({ db: database.db, limiters });
   const rooms = createRoomsService({
     db: database.db,
     fanout,
+    findUser: (username) => auth.findUser(username),
+    withAttachments: (list) => files.withAttachments(list),
+    forgetRoomFiles: (roomId) => files.forgetRoomFiles(roomId),
+    onRoomChanged: (roomId) => slowMode.forget(roomId),
     creations: enforce(
       'room-create-user',
       limiters.create('room-create-user', { points: config.roomsPerUserPerHour, durationSeconds: 3600 }),
@@ -138,6 +155,8 @@ export async function createApp(deps: { config: Config; database: Database; log:
     writer: createMessageWriter(database),
     fanout,
     onStored: () => metrics.messagesStored.inc(),
+    slowMode,
+    attachments: files,
   });
 
   const { outbox, disabledReason } = await openOutbox(redis, log);
@@ -211,6 +230,11 @@ export async function createApp(deps: { config: Config; database: Database; log:
     disconnectSession: (token) => io.in(sessionChannel(hashToken(token))).disconnectSockets(true),
   });
   callsRoutes(http, { calls, authenticate: (token) => auth.authenticate(token) });
+  await filesRoutes(http, {
+    files,
+    authenticate: (token) => auth.authenticate(token),
+    maxUploadBytes: config.maxUploadBytes,
+  });
   operationsRoutes(http, {
     metrics,
     isDraining: () => inFlight.draining,
@@ -258,6 +282,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     outages.close();
     await redis?.close();
     await database.close();
+    await incoming.remove();
   }
 
   return {
