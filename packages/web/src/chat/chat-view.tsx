@@ -1,4 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { InviteDialog } from '../rooms/invite-dialog.js';
+import { RoomSettingsDialog } from '../rooms/room-settings-dialog.js';
+import { mayModerate, myRole } from '../state/room-admin.js';
 import { useAppState, useController } from '../state/use-controller.js';
 import { MenuIcon, PeopleIcon } from '../ui/icons.js';
 import { Modal } from '../ui/modal.js';
@@ -17,6 +20,19 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
   const { rooms, chat } = useController();
   const view = useAppState((s) => s.rooms[roomId]);
   const [confirmLeave, setConfirmLeave] = useState(false);
+  const [dialog, setDialog] = useState<'settings' | 'invite' | undefined>();
+  const role = useAppState((s) => myRole(s, roomId));
+  const focusSeq = useAppState((s) => (s.focusSeq?.roomId === roomId ? s.focusSeq.seq : undefined));
+  const store = useController().store;
+  useEffect(() => {
+    // Issue 15: a message permalink: show that message once it is on the page.
+    if (focusSeq === undefined) return;
+    const item = document.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${focusSeq}"]`);
+    if (!item) return;
+    item.scrollIntoView({ block: 'center' });
+    item.classList.add('message-focus');
+    store.set((s) => ({ ...s, focusSeq: undefined }));
+  }, [focusSeq, view?.messages.length, store]);
   if (!view) return null;
   const { room } = view;
 
@@ -36,6 +52,23 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
             </h1>
             {room.topic && <p className="topic">{room.topic}</p>}
           </div>
+          {room.visibility === 'private' && (
+            <span className="private-badge" title="Private: invited people only">
+              private
+            </span>
+          )}
+          {(room.visibility === 'public' || mayModerate(role)) && (
+            <button type="button" className="secondary" onClick={() => setDialog('invite')}>
+              Invite
+            </button>
+          )}
+          <button type="button" className="secondary" onClick={() => setDialog('settings')}>
+            Settings
+          </button>
+          {dialog === 'settings' && <RoomSettingsDialog roomId={roomId} onClose={() => setDialog(undefined)} />}
+          {dialog === 'invite' && (
+            <InviteDialog roomId={roomId} roomName={room.name} onClose={() => setDialog(undefined)} />
+          )}
           <button
             type="button"
             className="secondary members-button"
@@ -64,7 +97,12 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
           )}
         </header>
         <MessageList roomId={roomId} />
-        <Composer draftKey={roomId} label={`Message #${room.name}`} onSend={(body) => chat.send(roomId, body)} />
+        <Composer
+          draftKey={roomId}
+          label={`Message #${room.name}`}
+          allowFiles
+          onSend={(body, files) => chat.send(roomId, body, files)}
+        />
       </section>
       <MemberList roomId={roomId} onClose={onToggleMembers} />
     </div>

@@ -3,6 +3,7 @@ import type { Outgoing } from '../state/app-state.js';
 import { Avatar } from '../ui/avatar.js';
 import { formatFull, formatTime } from '../ui/format-time.js';
 import { RichText } from './rich-text.js';
+import { Attachments } from './attachments.js';
 
 interface Props {
   message: Message;
@@ -31,15 +32,20 @@ export function MessageItem({ message, continuation, mine }: Props) {
         {!continuation && (
           <div className="message-meta">
             <span className="sender">{message.sender.username}</span>
-            <time dateTime={message.sentAt} title={formatFull(message.sentAt)}>
-              {formatTime(message.sentAt)}
-            </time>
+            {/* Issue 15: the time is the message's permalink. */}
+            <a className="permalink" href={`/r/${encodeURIComponent(message.roomId)}/m/${message.seq}`}>
+              <time dateTime={message.sentAt} title={formatFull(message.sentAt)}>
+                {formatTime(message.sentAt)}
+              </time>
+            </a>
           </div>
         )}
         <div className="message-body">
           <span data-testid="message-text">
             <RichText text={message.body} />
           </span>
+          {/* Issue 15: files the message carries. */}
+          <Attachments files={message.attachments} />
           {mine && (
             <span className="delivery delivery-sent" title="Sent">
               <span aria-hidden="true">✓</span>
@@ -78,6 +84,7 @@ export function OutgoingItem(props: {
           <span data-testid="message-text">
             <RichText text={item.body} />
           </span>
+          <Attachments files={item.attachments} />
         </div>
         {item.status === 'pending' ? (
           <span className="delivery delivery-pending" role="status">
