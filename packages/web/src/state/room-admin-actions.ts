@@ -53,7 +53,7 @@ export function createRoomAdminActions(ctx: Ctx) {
       if (removedMe) void ctx.client?.leaveRoom(event.roomId);
       const notice = memberNotice(event, before.me?.id, name);
       if (notice && (event.user.id === before.me?.id || event.roomId === before.activeRoomId)) {
-        ctx.toast(event.change === 'role' ? 'info' : 'error', notice);
+        ctx.toast(event.change === 'kicked' || event.change === 'banned' ? 'error' : 'info', notice);
       }
     },
     onUpdated(event: { room: RequestResult<'room:update'>['room'] }): void {
