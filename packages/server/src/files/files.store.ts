@@ -103,6 +103,8 @@ export async function attachmentsOf(db: Db, messageIds: string[]): Promise<Map<s
   return byMessage;
 }
 
+const DELETE_SLICE = 500;
+
 /** Deletes the file rows (their links go with them) and answers which ids were deleted. */
 export async function deleteFiles(
   db: Db,
@@ -117,14 +119,10 @@ export async function deleteFiles(
       ? Promise.resolve([])
       : query.where('id', 'in', where.fileIds).execute()
     : query.where('id', 'in', linked).execute());
-  if (rows.length === 0) return [];
-  await db
-    .deleteFrom('files')
-    .where(
-      'id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .execute();
+  // In slices: a big room's files would pass the databases' limit on bound parameters.
+  for (let i = 0; i < rows.length; i += DELETE_SLICE) {
+    const ids = rows.slice(i, i + DELETE_SLICE).map((r) => r.id);
+    await db.deleteFrom('files').where('id', 'in', ids).execute();
+  }
   return rows;
 }
