@@ -58,14 +58,26 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
             </span>
           )}
           {(room.visibility === 'public' || mayModerate(role)) && (
-            <button type="button" className="secondary" onClick={() => setDialog('invite')}>
+            <button type="button" className="secondary invite-button" onClick={() => setDialog('invite')}>
               Invite
             </button>
           )}
-          <button type="button" className="secondary" onClick={() => setDialog('settings')}>
-            Settings
+          <button
+            type="button"
+            className="secondary settings-button"
+            aria-label="Settings"
+            title="Room settings"
+            onClick={() => setDialog('settings')}
+          >
+            <span aria-hidden="true">⚙</span>
           </button>
-          {dialog === 'settings' && <RoomSettingsDialog roomId={roomId} onClose={() => setDialog(undefined)} />}
+          {dialog === 'settings' && (
+            <RoomSettingsDialog
+              roomId={roomId}
+              onClose={() => setDialog(undefined)}
+              onInvite={room.visibility === 'public' || mayModerate(role) ? () => setDialog('invite') : undefined}
+            />
+          )}
           {dialog === 'invite' && (
             <InviteDialog roomId={roomId} roomName={room.name} onClose={() => setDialog(undefined)} />
           )}

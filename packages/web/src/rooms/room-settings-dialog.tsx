@@ -9,7 +9,16 @@ import { Modal } from '../ui/modal.js';
  * moderators edit name, topic, capacity, visibility and slow mode and lift bans; the owner
  * deletes the room.
  */
-export function RoomSettingsDialog({ roomId, onClose }: { roomId: string; onClose: () => void }) {
+export function RoomSettingsDialog({
+  roomId,
+  onClose,
+  onInvite,
+}: {
+  roomId: string;
+  onClose: () => void;
+  /** Opens the invitation dialog, when the user may invite (the header's button hides on phones). */
+  onInvite?: (() => void) | undefined;
+}) {
   const { roomAdmin } = useController();
   const id = useId();
   const view = useAppState((s) => s.rooms[roomId]);
@@ -54,6 +63,13 @@ export function RoomSettingsDialog({ roomId, onClose }: { roomId: string; onClos
 
   return (
     <Modal title={`#${room.name} settings`} onClose={onClose}>
+      {onInvite && (
+        <div className="actions">
+          <button type="button" className="secondary" onClick={onInvite}>
+            Invite someone
+          </button>
+        </div>
+      )}
       <fieldset className="stack">
         <legend>Your notifications</legend>
         <label htmlFor={`${id}-level`}>Notify me about</label>
