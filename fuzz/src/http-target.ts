@@ -14,7 +14,19 @@ import { answerCode, countAnswer, type TargetContext } from './target.js';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-const API_PATHS = ['/api/auth/register', '/api/auth/login', '/api/auth/logout', '/api/me', '/api/ice', '/api/files'];
+const API_PATHS = [
+  '/api/auth/register',
+  '/api/auth/login',
+  '/api/auth/logout',
+  '/api/me',
+  '/api/ice',
+  '/api/files',
+  // Issue 15: files by id, previews, ids that look like paths.
+  '/api/files/00000000-0000-4000-8000-000000000000',
+  '/api/files/00000000-0000-4000-8000-000000000000/preview',
+  '/api/files/..%2F..%2Fparley.db',
+  '/api/files/%2e%2e/preview',
+];
 const OTHER_PATHS = [
   '/',
   '/index.html',
@@ -43,6 +55,15 @@ function apiBody(rng: Prng): Buffer {
   if (roll === 2)
     return Buffer.concat([Buffer.from('{"username":"a'), invalidUtf8(rng), Buffer.from('","password":"12345678"}')]);
   if (roll === 3) return rng.bytes(rng.int(300));
+  if (roll === 4) {
+    // A multipart upload (issue 15), whole or mangled, under the boundary `x` some headers name.
+    const part = Buffer.from(
+      `--x\r\nContent-Disposition: form-data; name="${rng.pick(['file', 'other', '__proto__'])}"; ` +
+        `filename="${rng.pick(['a.png', '../../x', '\u0000.svg'])}"\r\nContent-Type: image/png\r\n\r\n`,
+    );
+    const whole = Buffer.concat([part, rng.bytes(rng.int(2000)), Buffer.from('\r\n--x--\r\n')]);
+    return rng.chance(0.5) ? mutateBytes(rng, whole) : whole;
+  }
   // Well-formed credentials are rare: each costs the server an argon2 hash, and hashing is not fuzzing.
   const wellFormed = rng.chance(0.03);
   const username = wellFormed ? `"fz_${rng.int(1000)}"` : hostileValue(rng);

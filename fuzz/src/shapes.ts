@@ -21,6 +21,14 @@ export const EVENT_NAMES = [
   'buddy:list',
   'presence:set',
   'call:signal',
+  // Wave 2, rooms with owners (issue 15).
+  'room:update',
+  'room:invite',
+  'room:kick',
+  'room:ban',
+  'room:role',
+  'room:delete',
+  'room:bans',
 ];
 /** Prototype keys and the names Socket.IO reserves (CVE-2024-38355: an "error" event with no listener). */
 export const HOSTILE_NAMES = [
@@ -59,6 +67,12 @@ const FIELDS = [
   'on',
   'replyTo',
   'sinceVersion',
+  // Wave 2 (issue 15).
+  'visibility',
+  'slowModeSeconds',
+  'banned',
+  'role',
+  'attachments',
 ];
 
 /** JSON text nested `depth` deep, as arrays or objects. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FileInfo } from './files.js';
 import { BODY_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from './limits.js';
 
 export const Username = z
@@ -17,6 +18,9 @@ export const Room = z.object({
   topic: z.string(),
   capacity: z.number().int(),
   memberCount: z.number().int(),
+  // Wave 2, "Rooms with owners".
+  visibility: z.enum(['public', 'private']),
+  slowModeSeconds: z.number().int().nonnegative(),
 });
 export type Room = z.infer<typeof Room>;
 
@@ -44,5 +48,7 @@ export const Message = z.object({
   reactions: z.array(Reaction),
   /** Members named as `@username` in the body (absent when none). */
   mentions: z.array(User).optional(),
+  /** Wave 2, "Files": present when the message carries files. */
+  attachments: z.array(FileInfo).optional(),
 });
 export type Message = z.infer<typeof Message>;

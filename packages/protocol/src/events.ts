@@ -9,6 +9,8 @@ import type { MessageNew, RoomJoinResult, RoomMember } from './rooms.js';
 import type { MessageUpdate } from './message-changes.js';
 import { MessageDelete, MessageEdit, ReactionSet } from './message-changes.js';
 import { MessageSend, RoomCreate, RoomHistory, RoomJoin, RoomLeave, RoomList } from './rooms.js';
+import type { RoomDeleted, RoomInvited, RoomUpdated } from './room-admin.js';
+import { RoomBan, RoomBans, RoomDelete, RoomInvite, RoomKick, RoomRoleChange, RoomUpdate } from './room-admin.js';
 
 /** The schema of every client → server event: the server parses each payload with it first. */
 export const requestSchemas = {
@@ -31,6 +33,14 @@ export const requestSchemas = {
   'buddy:list': BuddyList,
   'presence:set': PresenceSet,
   'call:signal': CallSignal,
+  // Wave 2, "Rooms with owners" (room:delete and room:bans are Parley's additions).
+  'room:update': RoomUpdate,
+  'room:invite': RoomInvite,
+  'room:kick': RoomKick,
+  'room:ban': RoomBan,
+  'room:role': RoomRoleChange,
+  'room:delete': RoomDelete,
+  'room:bans': RoomBans,
 } as const;
 
 type Empty = Record<never, never>;
@@ -60,6 +70,13 @@ export interface RequestResults {
   'buddy:list': BuddyListResult;
   'presence:set': Empty;
   'call:signal': Empty;
+  'room:update': { room: Room };
+  'room:invite': Empty;
+  'room:kick': Empty;
+  'room:ban': Empty;
+  'room:role': Empty;
+  'room:delete': Empty;
+  'room:bans': { users: User[] };
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -86,6 +103,10 @@ export interface ServerEventPayloads {
     kind: 'offer' | 'answer' | 'candidate' | 'hangup' | 'reject';
     data?: unknown;
   };
+  'room:updated': RoomUpdated;
+  'room:invited': RoomInvited;
+  /** Extension: the room is gone (its owner deleted it). */
+  'room:deleted': RoomDeleted;
 }
 export type ServerEventName = keyof ServerEventPayloads;
 

@@ -9,3 +9,5 @@ export * from './buddies.js';
 export * from './events.js';
 export * from './validation.js';
 export * from './json-budget.js';
+export * from './room-admin.js';
+export * from './files.js';

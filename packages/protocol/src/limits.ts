@@ -32,3 +32,5 @@ export const REACTION_USERS_SHOWN = 20;
 export const REPLY_EXCERPT_MAX = 140;
 /** `@username` mentions resolved per message; more are left as plain text. */
 export const MENTIONS_MAX = 20;
+/** Slow mode: at most six hours between two messages of a member. */
+export const SLOW_MODE_MAX_SECONDS = 21_600;

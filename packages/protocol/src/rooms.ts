@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { Body, Id, type Message, type Room, type User } from './entities.js';
+import { Id, type Message, type Room, type User } from './entities.js';
+import { ATTACHMENTS_MAX } from './files.js';
+import { Visibility, type Member, type RoomRole } from './room-admin.js';
 import {
+  BODY_MAX,
   HISTORY_LIMIT_MAX,
   ROOM_CAPACITY_MAX,
   ROOM_LIST_CURSOR_MAX,
@@ -15,6 +18,7 @@ export const RoomCreate = z.object({
   name: z.string().trim().min(1).max(ROOM_NAME_MAX),
   topic: z.string().trim().max(ROOM_TOPIC_MAX).optional(),
   capacity: z.number().int().min(1).max(ROOM_CAPACITY_MAX).optional(),
+  visibility: Visibility.optional(),
 });
 /**
  * Extension: room:list is paged and can be filtered. `{}` still works and answers the first page.
@@ -35,12 +39,25 @@ export const RoomHistory = z.object({
   beforeSeq: Seq.optional(),
   limit: z.number().int().min(1).max(HISTORY_LIMIT_MAX).optional(),
 });
-/** Wave 2: `replyTo` names a message of the same room that this one answers. */
-export const MessageSend = z.object({ roomId: Id, clientMsgId: z.uuid(), body: Body, replyTo: Id.optional() });
+export const MessageSend = z
+  .object({
+    roomId: Id,
+    clientMsgId: z.uuid(),
+    // Wave 2 (Files): with attachments the body may be empty; without, Body's 1..4000 holds.
+    body: z.string().trim().max(BODY_MAX),
+    attachments: z.array(Id).min(1).max(ATTACHMENTS_MAX).optional(),
+    /** Wave 2: `replyTo` names a message of the same room that this one answers. */
+    replyTo: Id.optional(),
+  })
+  .refine((m) => m.body.length > 0 || (m.attachments?.length ?? 0) > 0, {
+    path: ['body'],
+    message: 'Too small: expected string to have >=1 characters',
+  });
 
 export interface RoomJoinResult {
   room: Room;
-  members: User[];
+  /** Extension (wave 2): each member carries their role. */
+  members: Member[];
   messages: Message[];
   hasMore?: boolean;
   /**
@@ -62,5 +79,8 @@ export interface MessageNew {
 export interface RoomMember {
   roomId: string;
   user: User;
-  change: 'joined' | 'left';
+  /** kicked, banned, role: wave 2 (Rooms with owners). */
+  change: 'joined' | 'left' | 'kicked' | 'banned' | 'role';
+  /** Extension: the member's role, with 'joined' and 'role'. */
+  role?: RoomRole;
 }

@@ -42,6 +42,10 @@ import { acceptConnections, createSocketServer, type ParleyServer } from './real
 import { createSocketIoFanout } from './realtime/socketio-fanout.js';
 import { createRoomsService } from './rooms/rooms.service.js';
 import { roomsHandlers } from './rooms/rooms.handlers.js';
+import { createSlowMode } from './rooms/slow-mode.js';
+import { createDiskStorage } from './files/file-storage.js';
+import { filesRoutes } from './files/files.routes.js';
+import { createFilesService, createIncomingDir } from './files/files.service.js';
 
 export interface App {
   http: FastifyInstance;
@@ -125,9 +129,22 @@ export async function createApp(deps: { config: Config; database: Database; log:
     }),
     sessionTtlDays: config.sessionTtlDays,
   });
+  // Issue 15: files (bytes behind a storage seam), slow mode, roles.
+  const incoming = await createIncomingDir();
+  const files = createFilesService({
+    db: database.db,
+    storage: createDiskStorage(config.filesDir),
+    incomingDir: incoming.dir,
+    log,
+  });
+  const slowMode = createSlowMode({ db: database.db, limiters });
   const rooms = createRoomsService({
     db: database.db,
     fanout,
+    findUser: (username) => auth.findUser(username),
+    withAttachments: (list) => files.withAttachments(list),
+    forgetRoomFiles: (roomId) => files.forgetRoomFiles(roomId),
+    onRoomChanged: (roomId) => slowMode.forget(roomId),
     creations: enforce(
       'room-create-user',
       limiters.create('room-create-user', { points: config.roomsPerUserPerHour, durationSeconds: 3600 }),
@@ -141,11 +158,15 @@ export async function createApp(deps: { config: Config; database: Database; log:
     store: createMessageStore(database),
     fanout,
     scrubber,
-    // Issue 15 (room roles) wires the owner/moderator check here; until then only authors delete.
-    mayModerate: () => Promise.resolve(false),
+    // A room's owner and moderators delete anyone's message there.
+    mayModerate: (roomId, userId) => rooms.mayModerate(roomId, userId),
     onStored: () => metrics.messagesStored.inc(),
     onError: (error, what) => log.error({ err: error, what }, 'message hook failed'),
+    slowMode,
+    attachments: files,
   });
+  // Delete means gone: a deleted message's files (bytes and previews) go with it.
+  messages.onMessageDeleted.push(({ messageId }) => files.forgetMessageFiles(messageId));
 
   const { outbox, disabledReason } = await openOutbox(redis, log);
   const dms = createDmService({
@@ -218,6 +239,11 @@ export async function createApp(deps: { config: Config; database: Database; log:
     disconnectSession: (token) => io.in(sessionChannel(hashToken(token))).disconnectSockets(true),
   });
   callsRoutes(http, { calls, authenticate: (token) => auth.authenticate(token) });
+  await filesRoutes(http, {
+    files,
+    authenticate: (token) => auth.authenticate(token),
+    maxUploadBytes: config.maxUploadBytes,
+  });
   operationsRoutes(http, {
     metrics,
     isDraining: () => inFlight.draining,
@@ -266,6 +292,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     outages.close();
     await redis?.close();
     await database.close();
+    await incoming.remove();
   }
 
   return {

@@ -92,6 +92,9 @@ const ConfigSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: int(50, 1),
   CONNECTIONS_PER_ADDRESS_PER_MINUTE: int(120, 1),
   WEB_ROOT: z.string().default(defaultWebRoot),
+  // Wave 2, files (issue 15).
+  MAX_UPLOAD_BYTES: int(10 * 1024 * 1024, 1),
+  FILES_DIR: z.string().optional(),
 });
 
 export interface Config {
@@ -160,6 +163,10 @@ export interface Config {
   /** New realtime connections per client address per minute, across every instance. */
   connectionsPerAddressPerMinute: number;
   webRoot: string;
+  /** The largest file POST /api/files accepts (413 TOO_LARGE above). */
+  maxUploadBytes: number;
+  /** Where uploaded files are kept: DATA_DIR/files unless FILES_DIR names a (shared) folder. */
+  filesDir: string;
 }
 
 /** Parses the environment once; throws naming every variable that is wrong. */
@@ -218,5 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerAddress: c.MAX_CONNECTIONS_PER_ADDRESS,
     connectionsPerAddressPerMinute: c.CONNECTIONS_PER_ADDRESS_PER_MINUTE,
     webRoot: c.WEB_ROOT,
+    maxUploadBytes: c.MAX_UPLOAD_BYTES,
+    filesDir: c.FILES_DIR ?? path.join(c.DATA_DIR, 'files'),
   };
 }

@@ -133,6 +133,62 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0040_room_roles_private_rooms_files': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('rooms')
+        .addColumn('visibility', 'text', (c) => c.notNull().defaultTo('public'))
+        .execute();
+      await db.schema
+        .alterTable('rooms')
+        .addColumn('slow_mode_seconds', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable('room_roles')
+        .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('room_roles_pk', ['room_id', 'user_id'])
+        .execute();
+      // Rooms made before roles existed are owned by their creator.
+      await sql`insert into room_roles (room_id, user_id, role) select id, created_by, 'owner' from rooms`.execute(db);
+      for (const table of ['room_bans', 'room_invites'] as const) {
+        let create = db.schema
+          .createTable(table)
+          .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'));
+        create =
+          table === 'room_bans'
+            ? create.addColumn('banned_at', 'text', (c) => c.notNull())
+            : create
+                .addColumn('invited_by', 'text', (c) => c.notNull())
+                .addColumn('invited_at', 'text', (c) => c.notNull());
+        await create.addPrimaryKeyConstraint(`${table}_pk`, ['room_id', 'user_id']).execute();
+      }
+      await db.schema.createIndex('room_invites_user').on('room_invites').column('user_id').execute();
+      await db.schema
+        .createTable('files')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('uploader_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('has_preview', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('message_attachments')
+        .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+        .addColumn('file_id', 'text', (c) => c.notNull().unique().references('files.id').onDelete('cascade'))
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('message_attachments_pk', ['message_id', 'file_id'])
+        .execute();
+      await db.schema.createIndex('message_attachments_room').on('message_attachments').column('room_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -28,6 +28,9 @@ export interface RoomsTable {
   last_version: number;
   created_by: string;
   created_at: string;
+  /** 'public' | 'private' (migration 0040). */
+  visibility: string;
+  slow_mode_seconds: number;
 }
 
 export interface RoomMembersTable {
@@ -86,7 +89,53 @@ export interface BuddiesTable {
   since: string;
 }
 
+/** Owners and moderators; a member without a row is a plain member (migration 0040). */
+export interface RoomRolesTable {
+  room_id: string;
+  user_id: string;
+  role: string;
+}
+
+export interface RoomBansTable {
+  room_id: string;
+  user_id: string;
+  banned_at: string;
+}
+
+export interface RoomInvitesTable {
+  room_id: string;
+  user_id: string;
+  invited_by: string;
+  invited_at: string;
+}
+
+export interface FilesTable {
+  id: string;
+  uploader_id: string;
+  name: string;
+  size: number;
+  content_type: string;
+  width: number | null;
+  height: number | null;
+  /** 1 when a preview was stored beside the file. */
+  has_preview: number;
+  created_at: string;
+}
+
+/** Which message carries which file: a file belongs to one message at most. */
+export interface MessageAttachmentsTable {
+  message_id: string;
+  file_id: string;
+  room_id: string;
+  position: number;
+}
+
 export interface Tables {
+  room_roles: RoomRolesTable;
+  room_bans: RoomBansTable;
+  room_invites: RoomInvitesTable;
+  files: FilesTable;
+  message_attachments: MessageAttachmentsTable;
   buddy_requests: BuddyRequestsTable;
   buddies: BuddiesTable;
   public_keys: PublicKeysTable;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * Serves the built web app. Hashed assets are cached for a year; index.html is revalidated on
@@ -20,4 +20,9 @@ export async function staticRoutes(app: FastifyInstance, webRoot: string): Promi
       res.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
+  // The web app's own links (issue 15): a room, a private chat, a message. A reload or a shared
+  // link opens the app, which reads the path.
+  const appPage = (_request: unknown, reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').sendFile('index.html');
+  for (const route of ['/r/*', '/dm/*']) app.get(route, appPage);
 }

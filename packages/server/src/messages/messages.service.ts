@@ -34,11 +34,19 @@ export interface MessagesServiceDeps {
   scrubber: Scrubber;
   /**
    * Whether a user may delete other people's messages in a room (its owner and moderators).
-   * Roles belong to the rooms capability (issue 15); until they are wired this answers false.
+   * Roles belong to the rooms capability: app.ts wires it to the rooms service.
    */
   mayModerate(roomId: string, userId: string): Promise<boolean>;
   onStored?: () => void;
   onError?: (error: unknown, what: string) => void;
+  // Issue 15 (rooms and files): slow mode before the write; files checked before and linked after it.
+  slowMode?: { admit(user: User, roomId: string, clientMsgId: string): Promise<void> };
+  attachments?: {
+    check(user: User, fileIds: string[], clientMsgId: string): Promise<void>;
+    link(message: Message, fileIds: string[]): Promise<Message>;
+    /** A changed message keeps showing its files (an edit or a reaction does not drop them). */
+    withAttachments(messages: Message[]): Promise<Message[]>;
+  };
 }
 
 export function createMessagesService(deps: MessagesServiceDeps): MessagesService {
@@ -56,6 +64,10 @@ export function createMessagesService(deps: MessagesServiceDeps): MessagesServic
   async function changed(outcome: Promise<{ message: Message; changed: boolean }>) {
     try {
       const result = await outcome;
+      if (deps.attachments && !result.message.deletedAt) {
+        const [message] = await deps.attachments.withAttachments([result.message]);
+        if (message) result.message = message;
+      }
       // Only after the commit, and only when something changed: a repeat is answered, not re-broadcast.
       if (result.changed) fanout.publishUpdate(result.message);
       return result;
@@ -72,6 +84,9 @@ export function createMessagesService(deps: MessagesServiceDeps): MessagesServic
   return {
     onMessageDeleted,
     async send(user, input) {
+      // Issue 15: slow mode and attachment checks (their services decide; nothing stored yet).
+      await deps.slowMode?.admit(user, input.roomId, input.clientMsgId);
+      if (input.attachments) await deps.attachments?.check(user, input.attachments, input.clientMsgId);
       const outcome = await store.write({
         id: randomUUID(),
         roomId: input.roomId,
@@ -84,6 +99,10 @@ export function createMessagesService(deps: MessagesServiceDeps): MessagesServic
       if (outcome.kind === 'no-room') throw new AppError('NOT_FOUND', 'no such room');
       if (outcome.kind === 'not-member') throw new AppError('FORBIDDEN', 'join the room first');
       if (outcome.kind === 'no-reply') throw new AppError('NOT_FOUND', 'replyTo: no such message in this room');
+      // Issue 15: linking is idempotent, so a retried clientMsgId also completes a link a crash cut short.
+      if (input.attachments && deps.attachments) {
+        outcome.message = await deps.attachments.link(outcome.message, input.attachments);
+      }
       // Only after the commit, and only once: a retried clientMsgId is answered, not re-broadcast.
       if (outcome.kind === 'stored') {
         deps.onStored?.();

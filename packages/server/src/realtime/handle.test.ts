@@ -25,6 +25,13 @@ const wrongField: Record<RequestName, unknown> = {
   'buddy:list': null,
   'presence:set': { status: 'busy' },
   'call:signal': { to: 'bob', callId: 'c', kind: 'dance' },
+  'room:update': { roomId: 'r', slowModeSeconds: -1 },
+  'room:invite': { roomId: 'r', username: 'a b' },
+  'room:kick': { roomId: 'r' },
+  'room:ban': { roomId: 'r', username: 'bob', banned: 'yes' },
+  'room:role': { roomId: 'r', username: 'bob', role: 'admin' },
+  'room:delete': { roomId: 5 },
+  'room:bans': {},
 };
 
 describe('the event wrapper', () => {

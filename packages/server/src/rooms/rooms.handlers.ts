@@ -8,5 +8,12 @@ export function roomsHandlers(rooms: RoomsService): Handlers {
     'room:join': (input, { user }) => rooms.join(user, input),
     'room:leave': (input, { user }) => rooms.leave(user, input),
     'room:history': (input, { user }) => rooms.history(user, input),
+    'room:update': (input, { user }) => rooms.update(user, input),
+    'room:invite': (input, { user }) => rooms.invite(user, input),
+    'room:kick': (input, { user }) => rooms.kick(user, input),
+    'room:ban': (input, { user }) => rooms.ban(user, input),
+    'room:role': (input, { user }) => rooms.setRole(user, input),
+    'room:delete': (input, { user }) => rooms.remove(user, input),
+    'room:bans': (input, { user }) => rooms.bans(user, input),
   };
 }

@@ -18,8 +18,10 @@ import * as messages from '../messages/messages.store.js';
 import type { EnforcedLimit } from '../limits/refusals.js';
 import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
+import { createRoomAdmin, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
 
-export interface RoomsService {
+/** Wave 2: RoomAdmin brings roleOf(roomId, userId) and mayModerate(roomId, userId). */
+export interface RoomsService extends RoomAdmin {
   create(user: User, input: ParsedRequest<'room:create'>): Promise<RequestResult<'room:create'>>;
   list(user: User, input: ParsedRequest<'room:list'>): Promise<RequestResult<'room:list'>>;
   join(user: User, input: ParsedRequest<'room:join'>): Promise<RequestResult<'room:join'>>;
@@ -30,15 +32,21 @@ export interface RoomsService {
   roomIdsOf(userId: string): Promise<string[]>;
 }
 
-export interface RoomsServiceDeps {
+export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser'> {
   db: Db;
   fanout: Fanout;
+  /** Finds a user by name (room:invite, kick, ban, role); absent in tests that need none of them. */
+  findUser?: RoomAdminDeps['findUser'];
+  /** Puts the files each message carries on it (the files service); identity when absent. */
+  withAttachments?(messages: Message[]): Promise<Message[]>;
   /** Rooms a user may create per window. */
   creations: EnforcedLimit;
 }
 
 export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   const { db, fanout } = deps;
+  const admin = createRoomAdmin({ ...deps, findUser: deps.findUser ?? (() => Promise.resolve(undefined)) });
+  const withAttachments = (list: Message[]) => deps.withAttachments?.(list) ?? Promise.resolve(list);
 
   async function findRoomOrThrow(roomId: string): Promise<Room> {
     const room = await store.findRoom(db, roomId);
@@ -58,10 +66,13 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   ): Promise<{ messages: Message[]; hasMore: boolean }> {
     if (sinceSeq === undefined) {
       const latest = await messages.listBefore(db, roomId, undefined, JOIN_LATEST);
-      return { messages: latest, hasMore: (latest[0]?.seq ?? 1) > 1 };
+      return { messages: await withAttachments(latest), hasMore: (latest[0]?.seq ?? 1) > 1 };
     }
     const after = await messages.listAfter(db, roomId, sinceSeq, CATCH_UP_MAX + 1);
-    return { messages: after.slice(0, CATCH_UP_MAX), hasMore: after.length > CATCH_UP_MAX };
+    return {
+      messages: await withAttachments(after.slice(0, CATCH_UP_MAX)),
+      hasMore: after.length > CATCH_UP_MAX,
+    };
   }
 
   /** Issue 14: the messages the caller had (seq ≤ sinceSeq) that changed after sinceVersion. */
@@ -69,12 +80,13 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     if (sinceVersion === undefined || sinceSeq === undefined) return {};
     const changed = await messages.listChanged(db, roomId, sinceSeq, sinceVersion, CATCH_UP_MAX + 1);
     return {
-      changed: changed.slice(0, CATCH_UP_MAX),
+      changed: await withAttachments(changed.slice(0, CATCH_UP_MAX)),
       ...(changed.length > CATCH_UP_MAX ? { changedHasMore: true } : {}),
     };
   }
 
   return {
+    ...admin,
     assertMember,
     roomIdsOf: (userId) => store.listRoomIdsOfUser(db, userId),
 
@@ -90,6 +102,7 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
             topic: input.topic ?? '',
             capacity: input.capacity ?? ROOM_CAPACITY_DEFAULT,
             createdBy: user.id,
+            visibility: input.visibility ?? 'public',
           },
           new Date(),
         );
@@ -122,14 +135,20 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     },
 
     async join(user, input) {
-      await findRoomOrThrow(input.roomId);
+      const before = await findRoomOrThrow(input.roomId);
+      // A member stays one; anyone else passes the ban and the private-room checks first.
+      if (!(await store.isMember(db, input.roomId, user.id))) await admin.assertMayJoin(before, user.id);
       const outcome = await store.addMember(db, input.roomId, user.id, new Date());
       if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
       // Subscribe before reading history, so a message stored in between arrives live (the
       // client drops the duplicate by seq) rather than not at all.
       await fanout.subscribeUser(user.id, input.roomId);
-      if (outcome === 'added')
-        fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'joined' });
+      if (outcome === 'added') {
+        // A plain member's 'joined' stays the contract's shape; an owner or moderator rejoining says so.
+        const role = await admin.roleOf(input.roomId, user.id);
+        const event = { roomId: input.roomId, user, change: 'joined' as const };
+        fanout.toRoom(input.roomId, 'room:member', role && role !== 'member' ? { ...event, role } : event);
+      }
       // The version is read before the messages: every change at or below it is in the answer or
       // (subscribed above) arrives live, so it is a safe floor for the client's counter.
       const version = await messages.roomVersion(db, input.roomId);
@@ -152,7 +171,9 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
 
     async history(user, input) {
       await assertMember(user, input.roomId);
-      const page = await messages.listBefore(db, input.roomId, input.beforeSeq, input.limit ?? HISTORY_LIMIT_DEFAULT);
+      const page = await withAttachments(
+        await messages.listBefore(db, input.roomId, input.beforeSeq, input.limit ?? HISTORY_LIMIT_DEFAULT),
+      );
       // seq is gap-free from 1, so older messages exist exactly when the page starts above 1.
       return { messages: page, hasMore: (page[0]?.seq ?? 1) > 1 };
     },

@@ -1,24 +1,37 @@
-import type { Room, User } from '@parley/protocol';
+import type { Member, Room, RoomRole, Visibility } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { RoomsTable } from '../db/schema.js';
 
-type RoomRow = Pick<RoomsTable, 'id' | 'name' | 'topic' | 'capacity' | 'member_count'>;
-const roomColumns = ['id', 'name', 'topic', 'capacity', 'member_count'] as const;
+type RoomRow = Pick<
+  RoomsTable,
+  'id' | 'name' | 'topic' | 'capacity' | 'member_count' | 'visibility' | 'slow_mode_seconds'
+>;
+export const roomColumns = [
+  'id',
+  'name',
+  'topic',
+  'capacity',
+  'member_count',
+  'visibility',
+  'slow_mode_seconds',
+] as const;
 
-function toRoom(row: RoomRow): Room {
+export function toRoom(row: RoomRow): Room {
   return {
     id: row.id,
     name: row.name,
     topic: row.topic,
     capacity: Number(row.capacity),
     memberCount: Number(row.member_count),
+    visibility: row.visibility === 'private' ? 'private' : 'public',
+    slowModeSeconds: Number(row.slow_mode_seconds),
   };
 }
 
 export async function insertRoomWithCreator(
   db: Db,
-  room: { id: string; name: string; topic: string; capacity: number; createdBy: string },
+  room: { id: string; name: string; topic: string; capacity: number; createdBy: string; visibility: Visibility },
   now: Date,
 ): Promise<Room> {
   await db.transaction().execute(async (tx) => {
@@ -35,14 +48,26 @@ export async function insertRoomWithCreator(
         last_version: 0,
         created_by: room.createdBy,
         created_at: now.toISOString(),
+        visibility: room.visibility,
+        slow_mode_seconds: 0,
       })
       .execute();
+    // The creator owns the room (wave 2).
+    await tx.insertInto('room_roles').values({ room_id: room.id, user_id: room.createdBy, role: 'owner' }).execute();
     await tx
       .insertInto('room_members')
       .values({ room_id: room.id, user_id: room.createdBy, joined_at: now.toISOString() })
       .execute();
   });
-  return { id: room.id, name: room.name, topic: room.topic, capacity: room.capacity, memberCount: 1 };
+  return {
+    id: room.id,
+    name: room.name,
+    topic: room.topic,
+    capacity: room.capacity,
+    memberCount: 1,
+    visibility: room.visibility,
+    slowModeSeconds: 0,
+  };
 }
 
 export async function findRoom(db: Db, roomId: string): Promise<Room | undefined> {
@@ -73,6 +98,15 @@ export async function listRooms(db: Db, filter: RoomFilter): Promise<{ rooms: Ro
       sql<boolean>`(name_lower like ${pattern} escape '\\' or lower(topic) like ${pattern} escape '\\')`,
     );
   }
+  // A private room is listed to its members, invitees and role holders only: never a leak.
+  query = query.where((eb) =>
+    eb.or([
+      eb('visibility', '=', 'public'),
+      eb('id', 'in', eb.selectFrom('room_members').select('room_id').where('user_id', '=', filter.userId)),
+      eb('id', 'in', eb.selectFrom('room_invites').select('room_id').where('user_id', '=', filter.userId)),
+      eb('id', 'in', eb.selectFrom('room_roles').select('room_id').where('user_id', '=', filter.userId)),
+    ]),
+  );
   if (filter.joined !== undefined) {
     const memberships = db.selectFrom('room_members').select('room_id').where('user_id', '=', filter.userId);
     query = query.where('id', filter.joined ? 'in' : 'not in', memberships);
@@ -105,15 +139,22 @@ export async function isMember(db: Db, roomId: string, userId: string): Promise<
   return row !== undefined;
 }
 
-export async function listMembers(db: Db, roomId: string): Promise<User[]> {
-  return db
+export async function listMembers(db: Db, roomId: string): Promise<Member[]> {
+  const rows = await db
     .selectFrom('room_members')
     .innerJoin('users', 'users.id', 'room_members.user_id')
-    .select(['users.id', 'users.username'])
+    .leftJoin('room_roles', (join) =>
+      join.onRef('room_roles.room_id', '=', 'room_members.room_id').onRef('room_roles.user_id', '=', 'users.id'),
+    )
+    .select(['users.id', 'users.username', 'room_roles.role'])
     .where('room_members.room_id', '=', roomId)
     .orderBy('users.username_lower')
     .execute();
+  return rows.map((r) => ({ id: r.id, username: r.username, role: asRole(r.role) }));
 }
+
+export const asRole = (role: string | null | undefined): RoomRole =>
+  role === 'owner' || role === 'moderator' ? role : 'member';
 
 export type AddMemberOutcome = 'added' | 'already-member' | 'full';
 

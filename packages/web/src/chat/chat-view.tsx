@@ -1,6 +1,9 @@
 import { useEffect, useReducer, useState } from 'react';
 import { compose, idle, lastEditable, type ComposeMode } from '../state/message-changes.js';
 import { ComposeContext } from './compose-context.js';
+import { InviteDialog } from '../rooms/invite-dialog.js';
+import { RoomSettingsDialog } from '../rooms/room-settings-dialog.js';
+import { mayModerate, myRole } from '../state/room-admin.js';
 import { useAppState, useController } from '../state/use-controller.js';
 import { MenuIcon, PeopleIcon } from '../ui/icons.js';
 import { Modal } from '../ui/modal.js';
@@ -32,6 +35,19 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
     else setFill((f) => (f && f.text !== '' ? { key: f.key + 1, text: '' } : f));
   }, [mode]);
   useEffect(() => dispatch({ type: 'cancel' }), [roomId]);
+  const [dialog, setDialog] = useState<'settings' | 'invite' | undefined>();
+  const role = useAppState((s) => myRole(s, roomId));
+  const focusSeq = useAppState((s) => (s.focusSeq?.roomId === roomId ? s.focusSeq.seq : undefined));
+  const store = useController().store;
+  useEffect(() => {
+    // Issue 15: a message permalink: show that message once it is on the page.
+    if (focusSeq === undefined) return;
+    const item = document.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${focusSeq}"]`);
+    if (!item) return;
+    item.scrollIntoView({ block: 'center' });
+    item.classList.add('message-focus');
+    store.set((s) => ({ ...s, focusSeq: undefined }));
+  }, [focusSeq, view?.messages.length, store]);
   if (!view) return null;
   const { room } = view;
 
@@ -51,6 +67,35 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
             </h1>
             {room.topic && <p className="topic">{room.topic}</p>}
           </div>
+          {room.visibility === 'private' && (
+            <span className="private-badge" title="Private: invited people only">
+              private
+            </span>
+          )}
+          {(room.visibility === 'public' || mayModerate(role)) && (
+            <button type="button" className="secondary invite-button" onClick={() => setDialog('invite')}>
+              Invite
+            </button>
+          )}
+          <button
+            type="button"
+            className="secondary settings-button"
+            aria-label="Settings"
+            title="Room settings"
+            onClick={() => setDialog('settings')}
+          >
+            <span aria-hidden="true">⚙</span>
+          </button>
+          {dialog === 'settings' && (
+            <RoomSettingsDialog
+              roomId={roomId}
+              onClose={() => setDialog(undefined)}
+              onInvite={room.visibility === 'public' || mayModerate(role) ? () => setDialog('invite') : undefined}
+            />
+          )}
+          {dialog === 'invite' && (
+            <InviteDialog roomId={roomId} roomName={room.name} onClose={() => setDialog(undefined)} />
+          )}
           <button
             type="button"
             className="secondary members-button"
@@ -84,6 +129,7 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
         <Composer
           draftKey={roomId}
           label={`Message #${room.name}`}
+          allowFiles
           banner={<ComposeBanner mode={mode} onCancel={() => dispatch({ type: 'cancel' })} />}
           fill={fill}
           submitLabel={mode.kind === 'edit' ? 'Save' : undefined}
@@ -92,10 +138,10 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
             if (last) dispatch({ type: 'edit', message: last });
           }}
           onEscape={mode.kind === 'new' ? undefined : () => dispatch({ type: 'cancel' })}
-          onSend={(body) => {
+          onSend={(body, files) => {
             if (mode.kind === 'edit') {
               if (body.trim() !== mode.original.trim()) void changes.edit(mode.messageId, body);
-            } else chat.send(roomId, body, mode.kind === 'reply' ? mode.to.id : undefined);
+            } else chat.send(roomId, body, files, mode.kind === 'reply' ? mode.to.id : undefined);
             dispatch({ type: 'sent' });
           }}
         />

@@ -2,6 +2,8 @@ import { PresenceDot, statusWord } from '../buddies/presence-dot.js';
 import { buddyStatus } from '../state/buddies-actions.js';
 import { useAppState, useController } from '../state/use-controller.js';
 import { Avatar } from '../ui/avatar.js';
+import { mayModerate, myRole, sortMembers } from '../state/room-admin.js';
+import { MemberActions } from './member-actions.js';
 
 /**
  * Members of the room. The server tells a user's presence only to their buddies, so a dot
@@ -11,13 +13,13 @@ import { Avatar } from '../ui/avatar.js';
  */
 export function MemberList({ roomId, onClose }: { roomId: string; onClose: () => void }) {
   const { dms } = useController();
+  const mine = useAppState((s) => myRole(s, roomId));
   const members = useAppState((s) => s.rooms[roomId]?.members);
   const me = useAppState((s) => s.me);
   const connection = useAppState((s) => s.connection);
   const buddies = useAppState((s) => s.buddies);
-  const sorted = [...(members ?? [])].sort((a, b) =>
-    a.id === me?.id ? -1 : b.id === me?.id ? 1 : a.username.localeCompare(b.username),
-  );
+  // Issue 15: owner, then moderators, then members.
+  const sorted = sortMembers(members ?? []);
   return (
     <aside className="members" id="member-panel" aria-labelledby="members-title">
       <div className="members-head">
@@ -33,7 +35,7 @@ export function MemberList({ roomId, onClose }: { roomId: string; onClose: () =>
           const isMe = user.id === me?.id;
           const status = isMe ? (connection === 'lost' ? undefined : 'online') : buddyStatus(buddies, user.id);
           return (
-            <li key={user.id} className="member" data-testid="member" data-status={status}>
+            <li key={user.id} className="member" data-testid="member" data-status={status} data-role={user.role}>
               <span className="avatar-wrap">
                 <Avatar name={user.username} size={28} />
                 {status && <PresenceDot status={status} />}
@@ -52,6 +54,8 @@ export function MemberList({ roomId, onClose }: { roomId: string; onClose: () =>
                 </button>
               )}
               {isMe && <span className="muted small">you</span>}
+              {user.role !== 'member' && <span className={`role-badge role-${user.role}`}>{user.role}</span>}
+              {!isMe && mayModerate(mine) && <MemberActions roomId={roomId} member={user} myRole={mine} />}
               {status && <span className="visually-hidden">{statusWord(status)}</span>}
             </li>
           );

@@ -11,6 +11,7 @@ import { MessageMenu } from './message-menu.js';
 
 /** A press this long on a touch screen opens the message's menu. */
 const LONG_PRESS_MS = 500;
+import { Attachments } from './attachments.js';
 
 interface Props {
   message: Message;
@@ -59,9 +60,12 @@ export function MessageItem({ message, continuation, mine }: Props) {
         {!continuation && (
           <div className="message-meta">
             <span className="sender">{message.sender.username}</span>
-            <time dateTime={message.sentAt} title={formatFull(message.sentAt)}>
-              {formatTime(message.sentAt)}
-            </time>
+            {/* Issue 15: the time is the message's permalink. */}
+            <a className="permalink" href={`/r/${encodeURIComponent(message.roomId)}/m/${message.seq}`}>
+              <time dateTime={message.sentAt} title={formatFull(message.sentAt)}>
+                {formatTime(message.sentAt)}
+              </time>
+            </a>
           </div>
         )}
         {message.replyTo && <ReplyQuote to={message.replyTo} />}
@@ -78,6 +82,8 @@ export function MessageItem({ message, continuation, mine }: Props) {
               (edited)
             </span>
           )}
+          {/* Issue 15: files the message carries. */}
+          <Attachments files={message.attachments} />
           {mine && (
             <span className="delivery delivery-sent" title="Sent">
               <span aria-hidden="true">✓</span>
@@ -118,6 +124,7 @@ export function OutgoingItem(props: {
           <span data-testid="message-text">
             <RichText text={item.body} />
           </span>
+          <Attachments files={item.attachments} />
         </div>
         {item.status === 'pending' ? (
           <span className="delivery delivery-pending" role="status">

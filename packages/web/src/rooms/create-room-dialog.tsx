@@ -9,6 +9,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState('');
   const [topic, setTopic] = useState('');
   const [capacity, setCapacity] = useState(String(ROOM_CAPACITY_DEFAULT));
+  const [isPrivate, setPrivate] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
@@ -20,7 +21,12 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
       return setError(`Capacity must be a whole number from 1 to ${ROOM_CAPACITY_MAX}.`);
     }
     setBusy(true);
-    const failure = await rooms.create({ name: name.trim(), topic: topic.trim(), capacity: cap });
+    const failure = await rooms.create({
+      name: name.trim(),
+      topic: topic.trim(),
+      capacity: cap,
+      visibility: isPrivate ? 'private' : 'public',
+    });
     setBusy(false);
     if (failure) setError(failure);
     else onClose();
@@ -50,6 +56,10 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
           value={capacity}
           onChange={(e) => setCapacity(e.target.value)}
         />
+        <label className="check">
+          <input type="checkbox" checked={isPrivate} onChange={(e) => setPrivate(e.target.checked)} />
+          Private: only people you invite can find and join it
+        </label>
         {error && (
           <p className="form-error" role="alert">
             {error}

@@ -7,6 +7,7 @@ import { useAppState, useController } from '../state/use-controller.js';
 import { Avatar } from '../ui/avatar.js';
 import { BrowseRoomsDialog } from './browse-rooms-dialog.js';
 import { CreateRoomDialog } from './create-room-dialog.js';
+import { Invitations } from './invitations.js';
 
 export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const controller = useController();
@@ -15,6 +16,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const rooms = useAppState((s) => s.rooms);
   // A private conversation covers the room: no room is the current page then.
   const active = useAppState((s) => (s.activeDm ? undefined : s.activeRoomId));
+  const muted = useAppState((s) => s.roomPrefs);
   const [dialog, setDialog] = useState<'browse' | 'create' | undefined>();
 
   return (
@@ -34,6 +36,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
         </button>
       </div>
       <div className="sidebar-scroll">
+        <Invitations onNavigate={onNavigate} />
         <h2 className="sidebar-title" id="your-rooms">
           Your rooms
         </h2>
@@ -49,7 +52,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
                   sigil="#"
                   name={view.room.name}
                   active={id === active}
-                  unread={unread}
+                  unread={muted[id]?.muted ? 0 : unread}
                   onOpen={() => {
                     controller.rooms.open(id);
                     onNavigate();

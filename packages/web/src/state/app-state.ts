@@ -1,4 +1,5 @@
-import type { Message, PresenceStatus, Room, User } from '@parley/protocol';
+import type { FileInfo, Member, Message, PresenceStatus, Room, RoomInvited, User } from '@parley/protocol';
+import type { RoomPrefs } from './room-admin.js';
 
 export type Phase = 'loading' | 'signed-out' | 'connecting' | 'ready';
 /** 'lost' while reconnecting; 'back' for a few seconds after the connection returns. */
@@ -11,6 +12,8 @@ export interface Outgoing {
   body: string;
   /** Issue 14: the message this one answers. */
   replyTo?: string;
+  /** Issue 15: files already uploaded, carried by this message. */
+  attachments?: FileInfo[];
   createdAt: string;
   status: 'pending' | 'failed';
   /** Why it failed, in words for the user, and the code (a transient refusal keeps it pending instead). */
@@ -20,7 +23,8 @@ export interface Outgoing {
 
 export interface RoomView {
   room: Room;
-  members: User[];
+  /** Issue 15: with roles. */
+  members: Member[];
   /** Confirmed messages, ascending by seq, each id once. */
   messages: Message[];
   hasMore: boolean;
@@ -102,6 +106,14 @@ export interface AppState {
   toasts: Toast[];
   /** A problem that keeps the app from starting (server unreachable). */
   fatal: string | undefined;
+  /** Issue 15: invitations to rooms not joined yet, newest last. */
+  invitations: RoomInvited[];
+  /** Issue 15: a link to a room the user may not see: said so in place of the room. */
+  blocked: { roomId: string; reason: string } | undefined;
+  /** Issue 15: per-room notification level and mute, kept in this browser. */
+  roomPrefs: Record<string, RoomPrefs>;
+  /** Issue 15: a message to show (a permalink), by room; cleared once shown. */
+  focusSeq: { roomId: string; seq: number } | undefined;
 }
 
 export const initialState: AppState = {
@@ -119,10 +131,17 @@ export const initialState: AppState = {
   outbox: [],
   toasts: [],
   fatal: undefined,
+  invitations: [],
+  blocked: undefined,
+  roomPrefs: {},
+  focusSeq: undefined,
 };
 
 export function totalUnread(state: AppState): number {
-  const rooms = state.roomOrder.reduce((sum, id) => sum + (state.rooms[id]?.unread ?? 0), 0);
+  const rooms = state.roomOrder.reduce(
+    (sum, id) => sum + (state.roomPrefs[id]?.muted ? 0 : (state.rooms[id]?.unread ?? 0)),
+    0,
+  );
   const dms = Object.values(state.dms).reduce((sum, thread) => sum + thread.unread, 0);
-  return rooms + dms + state.buddies.incoming.length;
+  return rooms + dms + state.buddies.incoming.length + state.invitations.length;
 }

@@ -1,9 +1,10 @@
-import type { Message } from '@parley/protocol';
+import type { FileInfo, Message } from '@parley/protocol';
 import type { Outgoing } from './app-state.js';
 import { describeError, type Ctx } from './context.js';
 import { mergeMessages } from './messages.js';
 import { enqueue, isTransient, nextToSend, requeue, retryDelayMs } from './outbox.js';
 import { persist } from './persist.js';
+import { DEFAULT_PREFS, shouldNotify } from './room-admin.js';
 import { newUuid } from './uuid.js';
 
 const OLDER_PAGE = 50;
@@ -62,7 +63,8 @@ export function createChatActions(ctx: Ctx) {
     ctx.updateRoom(roomId, (v) => ({ ...v, messages: mergeMessages(v.messages, messages), unread: v.unread + unseen }));
     if (isWatching(roomId)) markRead(roomId);
     const latest = unseen > 0 ? messages.filter((m) => !known.has(m.id) && m.sender.id !== s.me?.id).at(-1) : undefined;
-    if (latest) {
+    const prefs = s.roomPrefs[roomId] ?? DEFAULT_PREFS;
+    if (latest && shouldNotify(prefs, latest, s.me?.username)) {
       // One notification per room, replaced by the next (same tag): a busy room must not bury the desktop.
       const more = unseen > 1 ? ` (+${unseen - 1} more)` : '';
       ctx.notify(
@@ -107,7 +109,19 @@ export function createChatActions(ctx: Ctx) {
     if (!client) return;
     busyRooms.add(item.roomId);
     // The SDK retries a lost ack with the same clientMsgId; the server stores the message once.
-    const result = await client.sendMessage(item.roomId, item.body, item.clientMsgId, item.replyTo);
+    const result = item.attachments?.length
+      ? await client.request(
+          'message:send',
+          {
+            roomId: item.roomId,
+            clientMsgId: item.clientMsgId,
+            body: item.body,
+            attachments: item.attachments.map((f) => f.id),
+            ...(item.replyTo === undefined ? {} : { replyTo: item.replyTo }),
+          },
+          { retries: 3 },
+        )
+      : await client.sendMessage(item.roomId, item.body, item.clientMsgId, item.replyTo);
     if (result.ok) {
       attempts.delete(item.clientMsgId);
       busyRooms.delete(item.roomId);
@@ -135,12 +149,13 @@ export function createChatActions(ctx: Ctx) {
     takeEarly,
     markRead,
 
-    send(roomId: string, body: string, replyTo?: string): void {
+    send(roomId: string, body: string, attachments?: FileInfo[], replyTo?: string): void {
       const item: Outgoing = {
         clientMsgId: newUuid(),
         roomId,
         body,
         ...(replyTo === undefined ? {} : { replyTo }),
+        ...(attachments?.length ? { attachments } : {}),
         createdAt: new Date().toISOString(),
         status: 'pending',
       };

@@ -10,6 +10,8 @@ import { createDmActions } from './dms-actions.js';
 import { createNotifier } from './notify.js';
 import { persist } from './persist.js';
 import { createRoomActions } from './rooms-actions.js';
+import { createNavigation } from './navigation.js';
+import { createRoomAdminActions } from './room-admin-actions.js';
 import { createStore, type Store } from './store.js';
 
 const BACK_BANNER_MS = 4000;
@@ -27,6 +29,12 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
   const dms = createDmActions(ctx);
   const buddies = createBuddyActions(ctx, dms.open);
   const away = createAwayTracker(ctx);
+  // Issue 15: moderation, invitations and the URL of every room and private chat.
+  const roomAdmin = createRoomAdminActions(ctx);
+  const navigation = createNavigation(ctx, {
+    openRoom: (id) => rooms.openOrJoin(id),
+    openDm: (peer) => dms.open(peer),
+  });
   let backTimer: ReturnType<typeof setTimeout> | undefined;
   let session = 0;
 
@@ -37,6 +45,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     session += 1;
     dms.stop();
     buddies.stop();
+    navigation.stop();
     away.stop();
     ctx.client?.close();
     ctx.client = undefined;
@@ -107,12 +116,19 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     client.onMessages((roomId, messages) => chat.receive(roomId, messages));
     client.onMessageChanges((roomId, messages) => changes.apply(roomId, messages));
     client.onStatus((status) => onStatus(client, mySession, status));
-    client.on('room:member', (event) => rooms.onMember(event));
+    client.on('room:member', (event) =>
+      store.get().rooms[event.roomId] ? roomAdmin.onMember(event) : rooms.onMember(event),
+    );
+    client.on('room:updated', (event) => roomAdmin.onUpdated(event));
+    client.on('room:deleted', (event) => roomAdmin.onDeleted(event));
+    client.on('room:invited', (event) => roomAdmin.onInvited(event));
+    roomAdmin.loadPrefs(user.id);
     // Alongside the rooms, not before them: a slow key or buddy answer must not hold up the app.
     // The SDK holds dm:new until the first listener, which dms.start adds once the key pair is loaded.
     const extras = Promise.all([dms.start(client, user.id), buddies.start(client)]);
     await rooms.loadJoined();
     store.set((s) => ({ ...s, phase: 'ready' }));
+    await navigation.start();
     chat.flushOutbox();
     await extras;
     if (mySession === session) away.start();
@@ -132,6 +148,8 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     rooms,
     dms,
     buddies,
+    roomAdmin,
+    navigation,
     notifications: { enable: notifier.enable },
     dismissToast: (id: number) => store.set((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) })),
 

@@ -1,4 +1,5 @@
 import type { Outgoing } from './app-state.js';
+import type { RoomPrefs } from './room-admin.js';
 
 /**
  * What the browser keeps between page loads, per user: unsent messages (re-sent with the same
@@ -36,6 +37,9 @@ export const persist = {
   saveReadSeqs: (userId: string, seqs: Record<string, number>) => write(key(userId, 'read'), seqs),
   loadActiveRoom: (userId: string): string | undefined => read<string | undefined>(key(userId, 'active'), undefined),
   saveActiveRoom: (userId: string, roomId: string | undefined) => write(key(userId, 'active'), roomId ?? null),
+  /** Issue 15: per-room notification level and mute. */
+  loadRoomPrefs: (userId: string): Record<string, RoomPrefs> => read(key(userId, 'room-prefs'), {}),
+  saveRoomPrefs: (userId: string, prefs: Record<string, RoomPrefs>) => write(key(userId, 'room-prefs'), prefs),
   /** On sign-out: unsent message text must not stay on a shared computer. */
   forget(userId: string) {
     for (const what of ['outbox', 'read', 'active']) {

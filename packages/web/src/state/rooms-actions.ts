@@ -4,6 +4,7 @@ import type { ChatActions } from './chat-actions.js';
 import { describeError, type Ctx } from './context.js';
 import { mergeMessages } from './messages.js';
 import { persist } from './persist.js';
+import { dropInvitation } from './room-admin.js';
 
 type JoinAnswer = AckResult<RequestResult<'room:join'>>;
 
@@ -50,7 +51,9 @@ export function createRoomActions(ctx: Ctx, chat: ChatActions) {
 
   function open(roomId: string | undefined): void {
     store.set((s) =>
-      s.activeRoomId === roomId && !s.activeDm ? s : { ...s, activeRoomId: roomId, activeDm: undefined },
+      s.activeRoomId === roomId && !s.activeDm && !s.blocked
+        ? s
+        : { ...s, activeRoomId: roomId, activeDm: undefined, blocked: undefined },
     );
     const me = store.get().me;
     if (me) persist.saveActiveRoom(me.id, roomId);
@@ -96,10 +99,27 @@ export function createRoomActions(ctx: Ctx, chat: ChatActions) {
       return undefined;
     },
 
-    async create(input: { name: string; topic: string; capacity: number | undefined }): Promise<string | undefined> {
+    /** Issue 15: a link (or an invitation) names a room: open it, joining first; the refusal's code if refused. */
+    async openOrJoin(roomId: string): Promise<string | undefined> {
+      if (!store.get().rooms[roomId]) {
+        const result = await track(roomId);
+        if (!result.ok) return result.error.code;
+        store.set((s) => dropInvitation(s, roomId));
+      }
+      open(roomId);
+      return undefined;
+    },
+
+    async create(input: {
+      name: string;
+      topic: string;
+      capacity: number | undefined;
+      visibility?: 'public' | 'private';
+    }): Promise<string | undefined> {
       const client = ctx.client;
       if (!client) return 'Not connected';
       const result = await client.request('room:create', {
+        ...(input.visibility === 'private' ? { visibility: 'private' as const } : {}),
         name: input.name,
         ...(input.topic ? { topic: input.topic } : {}),
         ...(input.capacity === undefined ? {} : { capacity: input.capacity }),
@@ -134,7 +154,7 @@ export function createRoomActions(ctx: Ctx, chat: ChatActions) {
       ctx.toast('info', `You left #${view.room.name}`);
     },
 
-    onMember({ roomId, user, change }: RoomMember): void {
+    onMember({ roomId, user, change, role }: RoomMember): void {
       const s = store.get();
       const view = s.rooms[roomId];
       if (!view) {
@@ -143,7 +163,7 @@ export function createRoomActions(ctx: Ctx, chat: ChatActions) {
         return;
       }
       const others = view.members.filter((m) => m.id !== user.id);
-      const members = change === 'joined' ? [...others, user] : others;
+      const members = change === 'joined' ? [...others, { ...user, role: role ?? ('member' as const) }] : others;
       ctx.updateRoom(roomId, (v) => ({ ...v, members, room: { ...v.room, memberCount: members.length } }));
       if (user.id !== s.me?.id && roomId === s.activeRoomId) {
         ctx.toast('info', `${user.username} ${change === 'joined' ? 'joined' : 'left'} #${view.room.name}`);

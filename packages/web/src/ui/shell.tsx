@@ -14,6 +14,7 @@ export function Shell() {
   const [drawer, setDrawer] = useState<'rooms' | 'members' | undefined>();
   const active = useAppState((s) => s.activeRoomId);
   const activeDm = useAppState((s) => s.activeDm);
+  const blocked = useAppState((s) => s.blocked);
   const close = useCallback(() => setDrawer(undefined), []);
 
   useEffect(() => {
@@ -48,6 +49,11 @@ export function Shell() {
         <main className="shell-main">
           {activeDm ? (
             <DmView key={`dm:${activeDm}`} threadKey={activeDm} onOpenRooms={() => setDrawer('rooms')} />
+          ) : blocked ? (
+            <div className="empty" data-testid="blocked-room">
+              <h1>You cannot see this room</h1>
+              <p className="muted">{blocked.reason}</p>
+            </div>
           ) : active ? (
             <ChatView
               key={active}

@@ -1,0 +1,108 @@
+import type { User } from '@parley/protocol';
+import type { AppState } from './app-state.js';
+import type { Ctx } from './context.js';
+import { formatRoute, parseRoute, routeOf, samePlace, type Route } from './route.js';
+
+/** Where the app should be, as a URL: an open private chat, a refused room link, or the open room. */
+export function wantedRoute(s: AppState): Route {
+  if (s.activeDm) return { kind: 'dm', username: s.activeDm };
+  if (s.blocked) return { kind: 'room', roomId: s.blocked.roomId };
+  return routeOf(s);
+}
+
+/** Words for a room link the server refused. */
+export function blockedReason(code: string): string {
+  if (code === 'FORBIDDEN')
+    return 'This room is private, or you are banned from it. Ask a moderator for an invitation.';
+  if (code === 'NOT_FOUND') return 'This room does not exist (any more).';
+  if (code === 'ROOM_FULL') return 'This room is full.';
+  return 'This room cannot be opened right now.';
+}
+
+export interface NavigationDeps {
+  /** Opens a joined room; joins it first when it is not; answers the refusal's code, if any. */
+  openRoom(roomId: string): Promise<string | undefined>;
+  openDm(peer: User): void;
+}
+
+/**
+ * The browser's history follows the app (issue 15): opening a room or a private chat pushes its
+ * URL; Back and Forward (popstate) open what the URL names; a reload starts from the URL.
+ */
+export function createNavigation(ctx: Ctx, deps: NavigationDeps) {
+  const { store } = ctx;
+  let applying = false;
+  let started = false;
+
+  function peerFor(s: AppState, username: string): User {
+    const known =
+      s.dms[username]?.peer ??
+      s.buddies.list.find((b) => b.user.username.toLowerCase() === username)?.user ??
+      Object.values(s.rooms)
+        .flatMap((v) => v.members)
+        .find((m) => m.username.toLowerCase() === username);
+    return known ? { id: known.id, username: known.username } : { id: '', username };
+  }
+
+  async function go(route: Route): Promise<void> {
+    applying = true;
+    try {
+      if (route.kind === 'room') {
+        const code = await deps.openRoom(route.roomId);
+        store.set((s) => ({
+          ...s,
+          activeDm: undefined,
+          blocked: code ? { roomId: route.roomId, reason: blockedReason(code) } : undefined,
+          focusSeq: !code && route.seq !== undefined ? { roomId: route.roomId, seq: route.seq } : s.focusSeq,
+        }));
+      } else if (route.kind === 'dm') {
+        deps.openDm(peerFor(store.get(), route.username));
+      } else {
+        store.set((s) => ({ ...s, activeDm: undefined, blocked: undefined }));
+      }
+    } finally {
+      applying = false;
+    }
+    sync(true);
+  }
+
+  function sync(replace = false): void {
+    if (!started || applying) return;
+    const s = store.get();
+    if (s.phase !== 'ready') return;
+    const want = wantedRoute(s);
+    const here = parseRoute(location.pathname);
+    if (samePlace(here, want) && (want.kind !== 'home' || location.pathname === '/')) return;
+    if (replace) history.replaceState(null, '', formatRoute(want));
+    else history.pushState(null, '', formatRoute(want));
+  }
+
+  window.addEventListener('popstate', () => {
+    if (started) void go(parseRoute(location.pathname));
+  });
+  store.subscribe(() => sync());
+  // A message's permalink clicked in the app moves there without reloading the page.
+  document.addEventListener('click', (event) => {
+    const link = event.target instanceof Element ? event.target.closest('a.permalink') : null;
+    const href = link?.getAttribute('href');
+    if (!href || !started || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    history.pushState(null, '', href);
+    void go(parseRoute(location.pathname));
+  });
+
+  return {
+    /** After the joined rooms are loaded: the URL, when it names a place, wins over the remembered room. */
+    async start(): Promise<void> {
+      started = true;
+      const route = parseRoute(location.pathname);
+      if (route.kind === 'home') sync(true);
+      else await go(route);
+    },
+    stop(): void {
+      started = false;
+    },
+    /** A permalink clicked inside the app. */
+    go: (route: Route) => go(route),
+  };
+}
