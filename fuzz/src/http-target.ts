@@ -14,7 +14,17 @@ import { answerCode, countAnswer, type TargetContext } from './target.js';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-const API_PATHS = ['/api/auth/register', '/api/auth/login', '/api/auth/logout', '/api/me', '/api/ice', '/api/files'];
+const API_PATHS = [
+  '/api/auth/register',
+  '/api/auth/login',
+  '/api/auth/logout',
+  '/api/me',
+  '/api/ice',
+  '/api/files',
+  '/api/push/key',
+  '/api/push/subscribe',
+  '/api/push/unsubscribe',
+];
 const OTHER_PATHS = [
   '/',
   '/index.html',
@@ -43,6 +53,18 @@ function apiBody(rng: Prng): Buffer {
   if (roll === 2)
     return Buffer.concat([Buffer.from('{"username":"a'), invalidUtf8(rng), Buffer.from('","password":"12345678"}')]);
   if (roll === 3) return rng.bytes(rng.int(300));
+  // Web Push subscriptions: endpoints that are not https, not URLs, or huge; keys of every kind.
+  if (roll === 4) {
+    const endpoint = rng.pick([
+      '"http://127.0.0.1/x"',
+      '"https://127.0.0.1:1/p"',
+      '"file:///etc/passwd"',
+      hostileValue(rng),
+    ]);
+    return Buffer.from(
+      `{"subscription":{"endpoint":${endpoint},"keys":{"p256dh":${hostileValue(rng)},"auth":"x"}},"endpoint":${endpoint}}`,
+    );
+  }
   // Well-formed credentials are rare: each costs the server an argon2 hash, and hashing is not fuzzing.
   const wellFormed = rng.chance(0.03);
   const username = wellFormed ? `"fz_${rng.int(1000)}"` : hostileValue(rng);
@@ -80,7 +102,11 @@ async function framedRequest(ctx: TargetContext): Promise<void> {
   const { rng, counts } = ctx;
   const token = ctx.tokens.length > 0 && rng.chance(0.5) ? rng.pick(ctx.tokens) : undefined;
   const path = rng.chance(0.7) ? rng.pick(API_PATHS) : rng.pick(OTHER_PATHS);
-  const method = rng.chance(0.7) ? (path.startsWith('/api/auth') ? 'POST' : 'GET') : rng.pick(METHODS);
+  const method = rng.chance(0.7)
+    ? path.startsWith('/api/auth') || path.startsWith('/api/push/s') || path.startsWith('/api/push/u')
+      ? 'POST'
+      : 'GET'
+    : rng.pick(METHODS);
   const body = method === 'GET' || method === 'HEAD' ? undefined : apiBody(rng);
   const headers = headersFor(rng, token, body);
   ctx.recent.add(

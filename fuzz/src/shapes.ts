@@ -18,6 +18,11 @@ export const EVENT_NAMES = [
   'buddy:list',
   'presence:set',
   'call:signal',
+  'typing',
+  'read:mark',
+  'message:search',
+  'settings:get',
+  'settings:update',
 ];
 /** Prototype keys and the names Socket.IO reserves (CVE-2024-38355: an "error" event with no listener). */
 export const HOSTILE_NAMES = [
@@ -38,7 +43,24 @@ export const HOSTILE_NAMES = [
 ];
 
 const HUGE_NUMBERS = ['1e309', '-1e309', '9007199254740993', '1e-400', '-0', '123456789e99999', '0.' + '9'.repeat(400)];
-const FIELDS = ['roomId', 'name', 'topic', 'body', 'sinceSeq', 'limit', 'to', 'payload', 'ids', 'data', 'username'];
+const FIELDS = [
+  'roomId',
+  'name',
+  'topic',
+  'body',
+  'sinceSeq',
+  'limit',
+  'to',
+  'payload',
+  'ids',
+  'data',
+  'username',
+  'seq',
+  'query',
+  'beforeSeq',
+  'cursor',
+  'sendReadReceipts',
+];
 
 /** JSON text nested `depth` deep, as arrays or objects. */
 export function deepJson(depth: number, asObject: boolean): string {

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { MessageSearchResult, ReadState, ReadUpdate, Settings, TypingEvent } from './attention.js';
+import { MessageSearch, ReadMark, SettingsGet, SettingsUpdate, Typing } from './attention.js';
 import type { BuddyListResult } from './buddies.js';
 import { BuddyList, BuddyRemove, BuddyRequest, BuddyRespond, CallSignal, PresenceSet } from './buddies.js';
 import type { DmNew, DmStatus } from './dms.js';
@@ -26,6 +28,11 @@ export const requestSchemas = {
   'buddy:list': BuddyList,
   'presence:set': PresenceSet,
   'call:signal': CallSignal,
+  typing: Typing,
+  'read:mark': ReadMark,
+  'message:search': MessageSearch,
+  'settings:get': SettingsGet,
+  'settings:update': SettingsUpdate,
 } as const;
 
 type Empty = Record<never, never>;
@@ -37,7 +44,13 @@ export interface RequestResults {
    * Extension: joinedRoomIds lists every room the caller is a member of (whatever the page);
    * nextCursor, present when more rooms match, asks for the next page.
    */
-  'room:list': { rooms: Room[]; joinedRoomIds: string[]; nextCursor?: string };
+  'room:list': {
+    rooms: Room[];
+    joinedRoomIds: string[];
+    nextCursor?: string;
+    /** Extension (wave 2): read position, unread and mention counts of every joined room. */
+    readStates?: ReadState[];
+  };
   'room:join': RoomJoinResult;
   'room:leave': Empty;
   'room:history': { messages: Message[]; hasMore: boolean };
@@ -52,6 +65,12 @@ export interface RequestResults {
   'buddy:list': BuddyListResult;
   'presence:set': Empty;
   'call:signal': Empty;
+  typing: Empty;
+  'read:mark': Empty;
+  'message:search': MessageSearchResult;
+  /** Extension: the caller's settings. */
+  'settings:get': { settings: Settings };
+  'settings:update': { settings: Settings };
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -77,6 +96,10 @@ export interface ServerEventPayloads {
     kind: 'offer' | 'answer' | 'candidate' | 'hangup' | 'reject';
     data?: unknown;
   };
+  typing: TypingEvent;
+  'read:update': ReadUpdate;
+  /** Extension: the user's settings changed (on another device). */
+  'settings:update': { settings: Settings };
 }
 export type ServerEventName = keyof ServerEventPayloads;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReadReceipt, ReadState } from './attention.js';
 import { Body, Id, type Message, type Room, type User } from './entities.js';
 import {
   HISTORY_LIMIT_MAX,
@@ -41,6 +42,10 @@ export interface RoomJoinResult {
   members: User[];
   messages: Message[];
   hasMore?: boolean;
+  /** Extension (wave 2): the caller's read position and counts in this room. */
+  readState?: ReadState;
+  /** Extension (wave 2): how far the other members read (rooms up to RECEIPTS_ROOM_MAX members). */
+  receipts?: ReadReceipt[];
 }
 
 export interface MessageNew {

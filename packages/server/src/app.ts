@@ -1,6 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
 import { httpStatusOf } from '@parley/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { attentionHandlers, withReadState } from './attention/attention.handlers.js';
+import { createAttentionService } from './attention/attention.service.js';
 import { createAuthService, hashToken } from './auth/auth.service.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { buddiesHandlers } from './buddies/buddies.handlers.js';
@@ -41,6 +43,8 @@ import { acceptConnections, createSocketServer, type ParleyServer } from './real
 import { createSocketIoFanout } from './realtime/socketio-fanout.js';
 import { createRoomsService } from './rooms/rooms.service.js';
 import { roomsHandlers } from './rooms/rooms.handlers.js';
+import { searchHandlers } from './search/search.handlers.js';
+import { createSearchService } from './search/search.service.js';
 
 export interface App {
   http: FastifyInstance;
@@ -187,6 +191,15 @@ export async function createApp(deps: { config: Config; database: Database; log:
     turnCredentialTtlSeconds: config.turnTtlSeconds,
   });
 
+  const attention = createAttentionService({
+    db: database.db,
+    fanout,
+    assertMember: (user, roomId) => rooms.assertMember(user, roomId),
+    findUser: (username) => auth.findUser(username),
+    areBuddies: (userId, otherId) => buddies.areBuddies(userId, otherId),
+  });
+  const search = createSearchService({ database, assertMember: (user, roomId) => rooms.assertMember(user, roomId) });
+
   const directWebSocket = acceptConnections(io, http.server, {
     config,
     log,
@@ -194,7 +207,9 @@ export async function createApp(deps: { config: Config; database: Database; log:
     inFlight,
     outages,
     handlers: {
-      ...roomsHandlers(rooms),
+      ...withReadState(roomsHandlers(rooms), attention),
+      ...attentionHandlers(attention),
+      ...searchHandlers(search),
       ...messagesHandlers(messages),
       ...dmsHandlers(dms),
       ...buddiesHandlers(buddies, presence),

@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { attentionMigrations } from '../attention/attention.migrations.js';
 
 /** Migrations in code, portable between SQLite and PostgreSQL; each runs once, in name order. */
 const migrations: Record<string, Migration> = {
@@ -87,6 +88,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('last_seen_at', 'text').execute();
     },
   },
+  ...attentionMigrations,
 };
 
 const provider: MigrationProvider = {

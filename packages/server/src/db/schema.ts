@@ -63,6 +63,33 @@ export interface BuddiesTable {
   since: string;
 }
 
+/** A member's read position in a room (issue 14): it only moves forward. */
+export interface RoomReadsTable {
+  room_id: string;
+  user_id: string;
+  seq: number;
+}
+
+export interface UserSettingsTable {
+  user_id: string;
+  /** 1 or 0: portable between SQLite and PostgreSQL. */
+  send_read_receipts: number;
+}
+
+export interface PushSubscriptionsTable {
+  endpoint: string;
+  user_id: string;
+  p256dh: string;
+  auth: string;
+  created_at: string;
+}
+
+/** Keys the server makes once and keeps (the VAPID key pair). */
+export interface ServerKeysTable {
+  name: string;
+  value: string;
+}
+
 export interface Tables {
   buddy_requests: BuddyRequestsTable;
   buddies: BuddiesTable;
@@ -72,4 +99,8 @@ export interface Tables {
   rooms: RoomsTable;
   room_members: RoomMembersTable;
   messages: MessagesTable;
+  room_reads: RoomReadsTable;
+  user_settings: UserSettingsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  server_keys: ServerKeysTable;
 }

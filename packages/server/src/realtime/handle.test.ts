@@ -22,6 +22,11 @@ const wrongField: Record<RequestName, unknown> = {
   'buddy:list': null,
   'presence:set': { status: 'busy' },
   'call:signal': { to: 'bob', callId: 'c', kind: 'dance' },
+  typing: { roomId: 'r', to: 'bob' },
+  'read:mark': { roomId: 'r', seq: -1 },
+  'message:search': { query: '' },
+  'settings:get': 'x',
+  'settings:update': { sendReadReceipts: 'yes' },
 };
 
 describe('the event wrapper', () => {
