@@ -1,3 +1,4 @@
+import type { Agent as HttpsAgent } from 'node:https';
 import fastifyCookie from '@fastify/cookie';
 import { httpStatusOf } from '@parley/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -41,6 +42,10 @@ import { createInFlight } from './realtime/handle.js';
 import { attachRedisAdapter, connectRedis, type RedisLink } from './realtime/redis-adapter.js';
 import { acceptConnections, createSocketServer, type ParleyServer } from './realtime/socket-server.js';
 import { createSocketIoFanout } from './realtime/socketio-fanout.js';
+import { withPushHooks } from './push/push-hooks.js';
+import { pushRoutes } from './push/push.routes.js';
+import { createPushService } from './push/push.service.js';
+import { membersNamed } from './push/push.store.js';
 import { createRoomsService } from './rooms/rooms.service.js';
 import { roomsHandlers } from './rooms/rooms.handlers.js';
 import { searchHandlers } from './search/search.handlers.js';
@@ -55,7 +60,13 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function createApp(deps: { config: Config; database: Database; log: Logger }): Promise<App> {
+export async function createApp(deps: {
+  config: Config;
+  database: Database;
+  log: Logger;
+  /** Tests only: the agent Web Push requests go through (one that trusts a local receiver). */
+  pushAgent?: HttpsAgent;
+}): Promise<App> {
   const { config, database, log } = deps;
   const metrics = createMetrics();
   const inFlight = createInFlight();
@@ -100,7 +111,22 @@ export async function createApp(deps: { config: Config; database: Database; log:
   const addressGate = createAddressGate({ config, log, metrics, limiters });
   const io = createSocketServer(http.server, config, addressGate);
   if (redis) attachRedisAdapter(io, redis);
-  const fanout = createSocketIoFanout(io);
+  const baseFanout = createSocketIoFanout(io);
+  const push = await createPushService({
+    db: database.db,
+    log,
+    subject: config.pushSubject,
+    allowedHosts: config.pushEndpointHosts,
+    // `presence` is made below; this runs only when a push is due, long after.
+    isOnline: async (userId) => (await presence.statusOf([userId])).get(userId) !== 'offline',
+    ...(deps.pushAgent ? { agent: deps.pushAgent } : {}),
+  });
+  // Private messages, mentions and call offers also go out as Web Push to users with no tab open.
+  const fanout = withPushHooks(baseFanout, {
+    push,
+    membersNamed: (roomId, names) => membersNamed(database.db, roomId, names),
+    onError: (err) => log.warn({ err }, 'mention push not sent'),
+  });
   const refusals = createRefusals({ metrics, log });
   const auth = createAuthService({
     db: database.db,
@@ -226,6 +252,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     disconnectSession: (token) => io.in(sessionChannel(hashToken(token))).disconnectSockets(true),
   });
   callsRoutes(http, { calls, authenticate: (token) => auth.authenticate(token) });
+  pushRoutes(http, { push, authenticate: (token) => auth.authenticate(token) });
   operationsRoutes(http, {
     metrics,
     isDraining: () => inFlight.draining,
@@ -269,6 +296,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await closeHttp();
     await outbox?.close();
+    await push.settled();
     await presence.close();
     outages.close();
     await redis?.close();
