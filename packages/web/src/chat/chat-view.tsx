@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { useAppState, useController } from '../state/use-controller.js';
-import { MenuIcon, PeopleIcon } from '../ui/icons.js';
+import { MenuIcon, PeopleIcon, SearchIcon } from '../ui/icons.js';
 import { Modal } from '../ui/modal.js';
 import { Composer } from './composer.js';
 import { MemberList } from './member-list.js';
 import { MessageList } from './message-list.js';
+import { SearchPanel } from './search-panel.js';
 
 interface Props {
   roomId: string;
@@ -14,8 +15,9 @@ interface Props {
 }
 
 export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: Props) {
-  const { rooms, chat } = useController();
+  const { rooms, chat, attention } = useController();
   const view = useAppState((s) => s.rooms[roomId]);
+  const searching = useAppState((s) => s.search !== undefined);
   const [confirmLeave, setConfirmLeave] = useState(false);
   if (!view) return null;
   const { room } = view;
@@ -36,6 +38,15 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
             </h1>
             {room.topic && <p className="topic">{room.topic}</p>}
           </div>
+          <button
+            type="button"
+            className="secondary search-button"
+            aria-label="Search messages"
+            aria-expanded={searching}
+            onClick={() => (searching ? attention.closeSearch() : attention.openSearch(roomId))}
+          >
+            <SearchIcon />
+          </button>
           <button
             type="button"
             className="secondary members-button"
@@ -63,8 +74,14 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
             </Modal>
           )}
         </header>
+        {searching && <SearchPanel roomId={roomId} />}
         <MessageList roomId={roomId} />
-        <Composer draftKey={roomId} label={`Message #${room.name}`} onSend={(body) => chat.send(roomId, body)} />
+        <Composer
+          draftKey={roomId}
+          label={`Message #${room.name}`}
+          onSend={(body) => chat.send(roomId, body)}
+          onTyping={() => attention.typing(roomId)}
+        />
       </section>
       <MemberList roomId={roomId} onClose={onToggleMembers} />
     </div>

@@ -16,9 +16,11 @@ interface Props {
   onSend: (body: string) => void;
   /** Why sending is not possible right now; the field stays usable for the draft. */
   blocked?: string | undefined;
+  /** Called as the user types (the caller throttles what it tells others). */
+  onTyping?: () => void;
 }
 
-export function Composer({ draftKey, label, onSend, blocked }: Props) {
+export function Composer({ draftKey, label, onSend, blocked, onTyping }: Props) {
   const [body, setBodyState] = useState(() => drafts.get(draftKey) ?? '');
   const setBody = (text: string) => {
     setBodyState(text);
@@ -69,7 +71,10 @@ export function Composer({ draftKey, label, onSend, blocked }: Props) {
         rows={1}
         placeholder={label}
         value={body}
-        onChange={(e) => setBody(e.target.value)}
+        onChange={(e) => {
+          setBody(e.target.value);
+          if (e.target.value.trim()) onTyping?.();
+        }}
         onKeyDown={onKeyDown}
         aria-describedby={tooLong ? 'composer-limit' : blocked ? 'composer-blocked' : undefined}
         autoFocus={window.matchMedia('(pointer: fine)').matches}

@@ -1,4 +1,4 @@
-import type { Message, PresenceStatus, Room, User } from '@parley/protocol';
+import type { Message, PresenceStatus, ReadReceipt, Room, Settings, User } from '@parley/protocol';
 
 export type Phase = 'loading' | 'signed-out' | 'connecting' | 'ready';
 /** 'lost' while reconnecting; 'back' for a few seconds after the connection returns. */
@@ -23,8 +23,35 @@ export interface RoomView {
   messages: Message[];
   hasMore: boolean;
   loadingOlder: boolean;
+  /** Others' messages after our read position, as the server counts them (the same on every device). */
   unread: number;
+  /** Of those, the ones that name us as @username. */
+  mentions: number;
+  /** Our read position in the room (the server's, moved by any of our devices). */
+  readSeq: number;
+  /** Where the "new messages" divider stands: the read position when the room was opened. */
+  dividerSeq: number | undefined;
+  /** How far the other members read, by user id (rooms up to 50 members). */
+  receipts: Record<string, ReadReceipt>;
+  /** Who is typing, by user id, and until when (ms since the epoch). */
+  typing: Record<string, { user: User; until: number }>;
+  /** A message to show and highlight (a search result, the first unread). */
+  highlightSeq: number | undefined;
 }
+
+export interface SearchState {
+  query: string;
+  /** Only this room, or every room. */
+  roomId: string | undefined;
+  results: Message[];
+  hasMore: boolean;
+  nextCursor: string | undefined;
+  loading: boolean;
+  error: string | undefined;
+}
+
+/** Web Push on this browser: not offered, off, or subscribed. */
+export type PushState = 'unsupported' | 'off' | 'on';
 
 export interface Toast {
   id: number;
@@ -98,6 +125,10 @@ export interface AppState {
   notifications: NotificationPermissionState;
   outbox: Outgoing[];
   toasts: Toast[];
+  /** The search panel, when open. */
+  search: SearchState | undefined;
+  settings: Settings;
+  push: PushState;
   /** A problem that keeps the app from starting (server unreachable). */
   fatal: string | undefined;
 }
@@ -116,6 +147,9 @@ export const initialState: AppState = {
   notifications: 'unsupported',
   outbox: [],
   toasts: [],
+  search: undefined,
+  settings: { sendReadReceipts: true },
+  push: 'unsupported',
   fatal: undefined,
 };
 

@@ -1,6 +1,7 @@
 import type { User } from '@parley/protocol';
 import { login, logout, me as fetchMe, ParleyClient, ParleyError, register, type ConnectionStatus } from '@parley/sdk';
 import { initialState, type AppState } from './app-state.js';
+import { createAttentionActions } from './attention-actions.js';
 import { createAwayTracker } from './away.js';
 import { createBuddyActions } from './buddies-actions.js';
 import { createChatActions } from './chat-actions.js';
@@ -20,8 +21,9 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
   const store: Store<AppState> = createStore(initialState);
   const notifier = createNotifier(store);
   const ctx = createCtx(store, options.baseUrl, options.transports, notifier.notify);
-  const chat = createChatActions(ctx);
-  const rooms = createRoomActions(ctx, chat);
+  const attention = createAttentionActions(ctx);
+  const chat = createChatActions(ctx, attention);
+  const rooms = createRoomActions(ctx, chat, attention);
   const dms = createDmActions(ctx);
   const buddies = createBuddyActions(ctx, dms.open);
   const away = createAwayTracker(ctx);
@@ -36,6 +38,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     dms.stop();
     buddies.stop();
     away.stop();
+    attention.stop();
     ctx.client?.close();
     ctx.client = undefined;
     clearTimeout(backTimer);
@@ -105,6 +108,11 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     client.onMessages((roomId, messages) => chat.receive(roomId, messages));
     client.onStatus((status) => onStatus(client, mySession, status));
     client.on('room:member', (event) => rooms.onMember(event));
+    client.on('read:update', (event) => attention.onReadUpdate(event));
+    client.on('typing', (event) => attention.onTyping(event));
+    client.on('settings:update', (event) => attention.onSettings(event));
+    void attention.loadSettings();
+    void attention.loadPush();
     // Alongside the rooms, not before them: a slow key or buddy answer must not hold up the app.
     // The SDK holds dm:new until the first listener, which dms.start adds once the key pair is loaded.
     const extras = Promise.all([dms.start(client, user.id), buddies.start(client)]);
@@ -115,17 +123,21 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     if (mySession === session) away.start();
   }
 
-  document.addEventListener('visibilitychange', () => {
+  const onAttention = () => {
     const { activeRoomId, activeDm } = store.get();
     if (document.visibilityState !== 'visible') return;
     if (activeDm) dms.markRead(activeDm);
     else if (activeRoomId) chat.markRead(activeRoomId);
-  });
+  };
+  document.addEventListener('visibilitychange', onAttention);
+  // Read means seen: a visible tab behind another window is not being read until it has focus.
+  window.addEventListener('focus', onAttention);
 
   return {
     store,
     chat,
     rooms,
+    attention,
     dms,
     buddies,
     notifications: { enable: notifier.enable },
