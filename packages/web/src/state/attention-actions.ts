@@ -189,9 +189,15 @@ export function createAttentionActions(ctx: Ctx) {
     },
     onSettings: (event: { settings: Settings }) => applySettings(event.settings),
     async setSendReadReceipts(on: boolean): Promise<void> {
+      const before = store.get().settings;
+      // Shown at once; put back if the server refuses.
+      applySettings({ ...before, sendReadReceipts: on });
       const result = await ctx.client?.request('settings:update', { sendReadReceipts: on });
       if (result?.ok) applySettings(result.settings);
-      else if (result) ctx.toast('error', `Could not save: ${describeError(result.error)}`);
+      else {
+        applySettings(before);
+        if (result) ctx.toast('error', `Could not save: ${describeError(result.error)}`);
+      }
     },
     async loadPush(): Promise<void> {
       const push = await pushStatus().catch(() => 'unsupported' as const);
