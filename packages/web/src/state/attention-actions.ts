@@ -1,6 +1,14 @@
 import { mentionsUser, type Message, type ReadUpdate, type Settings, type TypingEvent } from '@parley/protocol';
 import type { SearchState } from './app-state.js';
-import { applyReadUpdate, applyTyping, countIncoming, expireTyping, openedRoom, readUpTo } from './attention.js';
+import {
+  applyReadUpdate,
+  applyTyping,
+  countIncoming,
+  expireTyping,
+  openedRoom,
+  readUpTo,
+  withReadState,
+} from './attention.js';
 import { describeError, type Ctx } from './context.js';
 import { mergeMessages } from './messages.js';
 import { disablePush, enablePush, pushStatus } from './push.js';
@@ -170,9 +178,20 @@ export function createAttentionActions(ctx: Ctx) {
     store.set((s) => ({ ...s, settings }));
   }
 
+  /**
+   * After a reconnect: a read:update sent while we were away is not sent again, so the counts
+   * are asked afresh (one room:list), as the server has them.
+   */
+  async function refreshCounts(): Promise<void> {
+    const result = await ctx.client?.request('room:list', { joined: true, limit: 1 });
+    if (!result?.ok) return;
+    for (const state of result.readStates ?? []) ctx.updateRoom(state.roomId, (v) => withReadState(v, state));
+  }
+
   return {
     markRead,
     received,
+    refreshCounts,
     opened,
     onReadUpdate,
     onTyping,

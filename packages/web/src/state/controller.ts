@@ -79,6 +79,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
       // A new connection: publish the key again (idempotent), refresh buddies' presence, restate away.
       void dms.publishKey();
       void buddies.load();
+      void attention.refreshCounts();
       away.reconnected();
     }
   }
