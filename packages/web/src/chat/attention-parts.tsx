@@ -40,3 +40,19 @@ export function TypingLine({ roomId }: { roomId: string }) {
     </div>
   );
 }
+
+/** "bob is typing…" in a private conversation. */
+export function DmTypingLine({ peer }: { peer: string }) {
+  const until = useAppState((s) => s.dmTyping[peer.toLowerCase()]);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (until === undefined) return undefined;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [until]);
+  return (
+    <div className="typing-line small muted" aria-live="polite" data-testid="typing-line">
+      {until !== undefined && until > now ? `${peer} is typing…` : ' '}
+    </div>
+  );
+}

@@ -125,6 +125,8 @@ export interface AppState {
   notifications: NotificationPermissionState;
   outbox: Outgoing[];
   toasts: Toast[];
+  /** Buddies typing to us in a private conversation: until when, by lower-case username. */
+  dmTyping: Record<string, number>;
   /** The search panel, when open. */
   search: SearchState | undefined;
   settings: Settings;
@@ -147,6 +149,7 @@ export const initialState: AppState = {
   notifications: 'unsupported',
   outbox: [],
   toasts: [],
+  dmTyping: {},
   search: undefined,
   settings: { sendReadReceipts: true },
   push: 'unsupported',

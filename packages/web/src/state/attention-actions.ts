@@ -1,9 +1,11 @@
 import { mentionsUser, type Message, type ReadUpdate, type Settings, type TypingEvent } from '@parley/protocol';
 import type { SearchState } from './app-state.js';
 import {
+  applyDmTyping,
   applyReadUpdate,
   applyTyping,
   countIncoming,
+  expireDmTyping,
   expireTyping,
   openedRoom,
   readUpTo,
@@ -83,8 +85,10 @@ export function createAttentionActions(ctx: Ctx) {
 
   function onTyping(event: TypingEvent): void {
     const me = store.get().me;
-    if (!me || event.roomId === undefined) return;
-    ctx.updateRoom(event.roomId, (v) => applyTyping(v, event, me, Date.now()));
+    if (!me) return;
+    const roomId = event.roomId;
+    if (roomId === undefined) store.set((s) => ({ ...s, dmTyping: applyDmTyping(s.dmTyping, event, me, Date.now()) }));
+    else ctx.updateRoom(roomId, (v) => applyTyping(v, event, me, Date.now()));
     typingTimer ??= setInterval(() => {
       const now = Date.now();
       store.set((s) => {
@@ -96,17 +100,20 @@ export function createAttentionActions(ctx: Ctx) {
             return [id, next];
           }),
         );
-        return changed ? { ...s, rooms } : s;
+        const dmTyping = expireDmTyping(s.dmTyping, now);
+        return changed || dmTyping !== s.dmTyping ? { ...s, rooms, dmTyping } : s;
       });
     }, 1000);
   }
 
-  /** Called as the user types in a room's composer. */
-  function typing(roomId: string): void {
+  /** Called as the user types in a room's composer, or to a buddy (`{ to }`). */
+  function typing(target: string | { to: string }): void {
+    const key = typeof target === 'string' ? target : `@${target.to.toLowerCase()}`;
     const now = Date.now();
-    if (now - (lastTypingSent.get(roomId) ?? 0) < TYPING_EVERY_MS) return;
-    lastTypingSent.set(roomId, now);
-    void ctx.client?.request('typing', { roomId });
+    if (now - (lastTypingSent.get(key) ?? 0) < TYPING_EVERY_MS) return;
+    lastTypingSent.set(key, now);
+    // To someone who is not a buddy the server answers FORBIDDEN: nothing to tell the user.
+    void ctx.client?.request('typing', typeof target === 'string' ? { roomId: target } : target);
   }
 
   const setSearch = (update: (search: SearchState) => SearchState) =>

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Message, User } from '@parley/protocol';
 import type { RoomView } from './app-state.js';
 import {
+  applyDmTyping,
   applyReadUpdate,
   applyTyping,
   countIncoming,
   emptyAttention,
+  expireDmTyping,
   expireTyping,
   firstUnreadSeq,
   lastOwnSeq,
@@ -98,5 +100,16 @@ describe('read state in a room', () => {
     expect(typingNames(countIncoming(v, [msg(1, carol)], me), 2000)).toEqual(['bob']);
     expect(typingLine(['a', 'b', 'c'])).toBe('3 people are typing…');
     expect(typingLine([])).toBeUndefined();
+  });
+});
+
+describe('typing in a private conversation', () => {
+  it('shows a buddy typing to us for a few seconds, keyed by lower-case name, never a room event', () => {
+    const typing = applyDmTyping({}, { from: { id: 'b', username: 'Bob' } }, me, 1000);
+    expect(typing).toEqual({ bob: 6000 });
+    expect(applyDmTyping(typing, { roomId: 'r', from: bob }, me, 1000)).toBe(typing);
+    expect(applyDmTyping(typing, { from: me }, me, 1000)).toBe(typing);
+    expect(expireDmTyping(typing, 5999)).toBe(typing);
+    expect(expireDmTyping(typing, 6000)).toEqual({});
   });
 });

@@ -137,3 +137,19 @@ export function typingLine(names: string[]): string | undefined {
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
   return `${names.length} people are typing…`;
 }
+
+/** A buddy types to us in a private conversation (keyed as dm-threads.ts keys them). */
+export function applyDmTyping(
+  dmTyping: Record<string, number>,
+  event: TypingEvent,
+  me: User,
+  now: number,
+): Record<string, number> {
+  if (event.roomId !== undefined || event.from.id === me.id) return dmTyping;
+  return { ...dmTyping, [event.from.username.toLowerCase()]: now + TYPING_SHOW_MS };
+}
+
+export function expireDmTyping(dmTyping: Record<string, number>, now: number): Record<string, number> {
+  const live = Object.entries(dmTyping).filter(([, until]) => until > now);
+  return live.length === Object.keys(dmTyping).length ? dmTyping : Object.fromEntries(live);
+}
