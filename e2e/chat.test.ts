@@ -105,7 +105,7 @@ describe('two people in two browsers', () => {
     expect(await badge.count()).toBe(0);
     expect(await messageTexts(alice.page)).toEqual(['one', 'two', 'three']);
 
-    // The read position is kept in the browser: after a reload only what came since counts.
+    // The read position is kept on the server: after a reload only what came since counts.
     await alice.page.getByRole('button', { name: quiet }).click();
     expect(await alice.page.locator('#composer-input').inputValue()).toBe('half a thought');
     await sendViaUi(bob.page, 'four');

@@ -115,6 +115,18 @@ describe('desktop notifications', () => {
       .click();
     await alice.page.getByText(secret).waitFor();
     expect(JSON.stringify(shown)).not.toContain('swordfish');
+
+    // A mention while hidden: a notification of its own, saying who and where.
+    await setHidden(alice.page, true);
+    expectOk(await bob.client.sendMessage(roomId, `@${aliceName} are you coming?`));
+    await until(
+      async () => (await readProbe(alice.page)).shown.some((n) => n.title === `${bob.user.username} mentioned you`),
+      'a mention notification',
+    );
+    expect((await readProbe(alice.page)).shown.at(-1)).toEqual({
+      title: `${bob.user.username} mentioned you`,
+      body: `in #${room}`,
+    });
     bob.client.close();
     await alice.context.close();
   });

@@ -26,6 +26,9 @@ const API_PATHS = [
   '/api/files/00000000-0000-4000-8000-000000000000/preview',
   '/api/files/..%2F..%2Fparley.db',
   '/api/files/%2e%2e/preview',
+  '/api/push/key',
+  '/api/push/subscribe',
+  '/api/push/unsubscribe',
 ];
 const OTHER_PATHS = [
   '/',
@@ -64,6 +67,18 @@ function apiBody(rng: Prng): Buffer {
     const whole = Buffer.concat([part, rng.bytes(rng.int(2000)), Buffer.from('\r\n--x--\r\n')]);
     return rng.chance(0.5) ? mutateBytes(rng, whole) : whole;
   }
+  // Web Push subscriptions: endpoints that are not https, not URLs, or huge; keys of every kind.
+  if (roll === 5) {
+    const endpoint = rng.pick([
+      '"http://127.0.0.1/x"',
+      '"https://127.0.0.1:1/p"',
+      '"file:///etc/passwd"',
+      hostileValue(rng),
+    ]);
+    return Buffer.from(
+      `{"subscription":{"endpoint":${endpoint},"keys":{"p256dh":${hostileValue(rng)},"auth":"x"}},"endpoint":${endpoint}}`,
+    );
+  }
   // Well-formed credentials are rare: each costs the server an argon2 hash, and hashing is not fuzzing.
   const wellFormed = rng.chance(0.03);
   const username = wellFormed ? `"fz_${rng.int(1000)}"` : hostileValue(rng);
@@ -101,7 +116,11 @@ async function framedRequest(ctx: TargetContext): Promise<void> {
   const { rng, counts } = ctx;
   const token = ctx.tokens.length > 0 && rng.chance(0.5) ? rng.pick(ctx.tokens) : undefined;
   const path = rng.chance(0.7) ? rng.pick(API_PATHS) : rng.pick(OTHER_PATHS);
-  const method = rng.chance(0.7) ? (path.startsWith('/api/auth') ? 'POST' : 'GET') : rng.pick(METHODS);
+  const method = rng.chance(0.7)
+    ? path.startsWith('/api/auth') || path.startsWith('/api/push/s') || path.startsWith('/api/push/u')
+      ? 'POST'
+      : 'GET'
+    : rng.pick(METHODS);
   const body = method === 'GET' || method === 'HEAD' ? undefined : apiBody(rng);
   const headers = headersFor(rng, token, body);
   ctx.recent.add(

@@ -29,6 +29,11 @@ export const EVENT_NAMES = [
   'room:role',
   'room:delete',
   'room:bans',
+  'typing',
+  'read:mark',
+  'message:search',
+  'settings:get',
+  'settings:update',
 ];
 /** Prototype keys and the names Socket.IO reserves (CVE-2024-38355: an "error" event with no listener). */
 export const HOSTILE_NAMES = [
@@ -73,6 +78,11 @@ const FIELDS = [
   'banned',
   'role',
   'attachments',
+  'seq',
+  'query',
+  'beforeSeq',
+  'cursor',
+  'sendReadReceipts',
 ];
 
 /** JSON text nested `depth` deep, as arrays or objects. */

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { MessageSearchResult, ReadState, ReadUpdate, Settings, TypingEvent } from './attention.js';
+import { MessageSearch, ReadMark, SettingsGet, SettingsUpdate, Typing } from './attention.js';
 import type { BuddyListResult } from './buddies.js';
 import { BuddyList, BuddyRemove, BuddyRequest, BuddyRespond, CallSignal, PresenceSet } from './buddies.js';
 import type { DmNew, DmStatus } from './dms.js';
@@ -41,6 +43,11 @@ export const requestSchemas = {
   'room:role': RoomRoleChange,
   'room:delete': RoomDelete,
   'room:bans': RoomBans,
+  typing: Typing,
+  'read:mark': ReadMark,
+  'message:search': MessageSearch,
+  'settings:get': SettingsGet,
+  'settings:update': SettingsUpdate,
 } as const;
 
 type Empty = Record<never, never>;
@@ -52,7 +59,13 @@ export interface RequestResults {
    * Extension: joinedRoomIds lists every room the caller is a member of (whatever the page);
    * nextCursor, present when more rooms match, asks for the next page.
    */
-  'room:list': { rooms: Room[]; joinedRoomIds: string[]; nextCursor?: string };
+  'room:list': {
+    rooms: Room[];
+    joinedRoomIds: string[];
+    nextCursor?: string;
+    /** Extension (wave 2): read position, unread and mention counts of every joined room. */
+    readStates?: ReadState[];
+  };
   'room:join': RoomJoinResult;
   'room:leave': Empty;
   'room:history': { messages: Message[]; hasMore: boolean };
@@ -77,6 +90,12 @@ export interface RequestResults {
   'room:role': Empty;
   'room:delete': Empty;
   'room:bans': { users: User[] };
+  typing: Empty;
+  'read:mark': Empty;
+  'message:search': MessageSearchResult;
+  /** Extension: the caller's settings. */
+  'settings:get': { settings: Settings };
+  'settings:update': { settings: Settings };
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -107,6 +126,10 @@ export interface ServerEventPayloads {
   'room:invited': RoomInvited;
   /** Extension: the room is gone (its owner deleted it). */
   'room:deleted': RoomDeleted;
+  typing: TypingEvent;
+  'read:update': ReadUpdate;
+  /** Extension: the user's settings changed (on another device). */
+  'settings:update': { settings: Settings };
 }
 export type ServerEventName = keyof ServerEventPayloads;
 

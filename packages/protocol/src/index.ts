@@ -6,6 +6,7 @@ export * from './rooms.js';
 export * from './message-changes.js';
 export * from './dms.js';
 export * from './buddies.js';
+export * from './attention.js';
 export * from './events.js';
 export * from './validation.js';
 export * from './json-budget.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReadReceipt, ReadState } from './attention.js';
 import { Id, type Message, type Room, type User } from './entities.js';
 import { ATTACHMENTS_MAX } from './files.js';
 import { Visibility, type Member, type RoomRole } from './room-admin.js';
@@ -69,6 +70,10 @@ export interface RoomJoinResult {
   changedHasMore?: boolean;
   /** Parley addition: the room's change counter when the answer was read (a floor for the client's). */
   version?: number;
+  /** Extension (wave 2): the caller's read position and counts in this room. */
+  readState?: ReadState;
+  /** Extension (wave 2): how far the other members read (rooms up to RECEIPTS_ROOM_MAX members). */
+  receipts?: ReadReceipt[];
 }
 
 export interface MessageNew {

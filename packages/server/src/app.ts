@@ -1,6 +1,9 @@
+import type { Agent as HttpsAgent } from 'node:https';
 import fastifyCookie from '@fastify/cookie';
 import { httpStatusOf } from '@parley/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { attentionHandlers, withReadState } from './attention/attention.handlers.js';
+import { createAttentionService } from './attention/attention.service.js';
 import { createAuthService, hashToken } from './auth/auth.service.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { buddiesHandlers } from './buddies/buddies.handlers.js';
@@ -40,12 +43,18 @@ import { createInFlight } from './realtime/handle.js';
 import { attachRedisAdapter, connectRedis, type RedisLink } from './realtime/redis-adapter.js';
 import { acceptConnections, createSocketServer, type ParleyServer } from './realtime/socket-server.js';
 import { createSocketIoFanout } from './realtime/socketio-fanout.js';
+import { withPushHooks } from './push/push-hooks.js';
+import { pushRoutes } from './push/push.routes.js';
+import { createPushService } from './push/push.service.js';
+import { membersNamed } from './push/push.store.js';
 import { createRoomsService } from './rooms/rooms.service.js';
 import { roomsHandlers } from './rooms/rooms.handlers.js';
 import { createSlowMode } from './rooms/slow-mode.js';
 import { createDiskStorage } from './files/file-storage.js';
 import { filesRoutes } from './files/files.routes.js';
 import { createFilesService, createIncomingDir } from './files/files.service.js';
+import { searchHandlers } from './search/search.handlers.js';
+import { createSearchService } from './search/search.service.js';
 
 export interface App {
   http: FastifyInstance;
@@ -56,7 +65,13 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function createApp(deps: { config: Config; database: Database; log: Logger }): Promise<App> {
+export async function createApp(deps: {
+  config: Config;
+  database: Database;
+  log: Logger;
+  /** Tests only: the agent Web Push requests go through (one that trusts a local receiver). */
+  pushAgent?: HttpsAgent;
+}): Promise<App> {
   const { config, database, log } = deps;
   const metrics = createMetrics();
   const inFlight = createInFlight();
@@ -101,7 +116,22 @@ export async function createApp(deps: { config: Config; database: Database; log:
   const addressGate = createAddressGate({ config, log, metrics, limiters });
   const io = createSocketServer(http.server, config, addressGate);
   if (redis) attachRedisAdapter(io, redis);
-  const fanout = createSocketIoFanout(io);
+  const baseFanout = createSocketIoFanout(io);
+  const push = await createPushService({
+    db: database.db,
+    log,
+    subject: config.pushSubject,
+    allowedHosts: config.pushEndpointHosts,
+    // `presence` is made below; this runs only when a push is due, long after.
+    isOnline: async (userId) => (await presence.statusOf([userId])).get(userId) !== 'offline',
+    ...(deps.pushAgent ? { agent: deps.pushAgent } : {}),
+  });
+  // Private messages, mentions and call offers also go out as Web Push to users with no tab open.
+  const fanout = withPushHooks(baseFanout, {
+    push,
+    membersNamed: (roomId, names) => membersNamed(database.db, roomId, names),
+    onError: (err) => log.warn({ err }, 'mention push not sent'),
+  });
   const refusals = createRefusals({ metrics, log });
   const auth = createAuthService({
     db: database.db,
@@ -215,6 +245,19 @@ export async function createApp(deps: { config: Config; database: Database; log:
     turnCredentialTtlSeconds: config.turnTtlSeconds,
   });
 
+  const attention = createAttentionService({
+    db: database.db,
+    fanout,
+    assertMember: (user, roomId) => rooms.assertMember(user, roomId),
+    findUser: (username) => auth.findUser(username),
+    areBuddies: (userId, otherId) => buddies.areBuddies(userId, otherId),
+  });
+  const search = createSearchService({
+    database,
+    assertMember: (user, roomId) => rooms.assertMember(user, roomId),
+    withAttachments: (list) => files.withAttachments(list),
+  });
+
   const directWebSocket = acceptConnections(io, http.server, {
     config,
     log,
@@ -222,7 +265,9 @@ export async function createApp(deps: { config: Config; database: Database; log:
     inFlight,
     outages,
     handlers: {
-      ...roomsHandlers(rooms),
+      ...withReadState(roomsHandlers(rooms), attention),
+      ...attentionHandlers(attention),
+      ...searchHandlers(search),
       ...messagesHandlers(messages),
       ...dmsHandlers(dms),
       ...buddiesHandlers(buddies, presence),
@@ -244,6 +289,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     authenticate: (token) => auth.authenticate(token),
     maxUploadBytes: config.maxUploadBytes,
   });
+  pushRoutes(http, { push, authenticate: (token) => auth.authenticate(token) });
   operationsRoutes(http, {
     metrics,
     isDraining: () => inFlight.draining,
@@ -288,6 +334,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await closeHttp();
     await outbox?.close();
+    await push.settled();
     await presence.close();
     outages.close();
     await redis?.close();

@@ -17,6 +17,10 @@ const list = z
       .filter((item) => item.length > 0),
   );
 
+/** The browsers' push services (Chrome, Firefox, Safari, Edge); a host also covers its subdomains. */
+const DEFAULT_PUSH_HOSTS =
+  'fcm.googleapis.com,android.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com';
+
 /** Every option, its default and its environment variable. The README's table mirrors this. */
 const ConfigSchema = z.object({
   PORT: int(3000),
@@ -95,9 +99,26 @@ const ConfigSchema = z.object({
   // Wave 2, files (issue 15).
   MAX_UPLOAD_BYTES: int(10 * 1024 * 1024, 1),
   FILES_DIR: z.string().optional(),
+  PUSH_SUBJECT: z
+    .string()
+    .default('mailto:parley@localhost')
+    .refine((v) => v.startsWith('mailto:') || v.startsWith('https://'), 'must be a mailto: or https: URL'),
+  PUSH_ENDPOINT_HOSTS: z
+    .string()
+    .default(DEFAULT_PUSH_HOSTS)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((item) => item.trim().toLowerCase())
+        .filter((item) => item.length > 0),
+    ),
 });
 
 export interface Config {
+  /** Who runs this server, for the push services (VAPID `sub`): a mailto: or https: URL. */
+  pushSubject: string;
+  /** Hosts a Web Push endpoint may be on (and their subdomains): the server POSTs there. */
+  pushEndpointHosts: string[];
   port: number;
   host: string;
   dataDir: string;
@@ -227,5 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webRoot: c.WEB_ROOT,
     maxUploadBytes: c.MAX_UPLOAD_BYTES,
     filesDir: c.FILES_DIR ?? path.join(c.DATA_DIR, 'files'),
+    pushSubject: c.PUSH_SUBJECT,
+    pushEndpointHosts: c.PUSH_ENDPOINT_HOSTS,
   };
 }

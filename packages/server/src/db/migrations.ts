@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { attentionMigrations } from '../attention/attention.migrations.js';
 
 /** Migrations in code, portable between SQLite and PostgreSQL; each runs once, in name order. */
 const migrations: Record<string, Migration> = {
@@ -189,6 +190,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('message_attachments_room').on('message_attachments').column('room_id').execute();
     },
   },
+  ...attentionMigrations,
 };
 
 const provider: MigrationProvider = {

@@ -130,6 +130,33 @@ export interface MessageAttachmentsTable {
   position: number;
 }
 
+/** A member's read position in a room (issue 14): it only moves forward. */
+export interface RoomReadsTable {
+  room_id: string;
+  user_id: string;
+  seq: number;
+}
+
+export interface UserSettingsTable {
+  user_id: string;
+  /** 1 or 0: portable between SQLite and PostgreSQL. */
+  send_read_receipts: number;
+}
+
+export interface PushSubscriptionsTable {
+  endpoint: string;
+  user_id: string;
+  p256dh: string;
+  auth: string;
+  created_at: string;
+}
+
+/** Keys the server makes once and keeps (the VAPID key pair). */
+export interface ServerKeysTable {
+  name: string;
+  value: string;
+}
+
 export interface Tables {
   room_roles: RoomRolesTable;
   room_bans: RoomBansTable;
@@ -146,4 +173,8 @@ export interface Tables {
   messages: MessagesTable;
   message_reactions: MessageReactionsTable;
   message_mentions: MessageMentionsTable;
+  room_reads: RoomReadsTable;
+  user_settings: UserSettingsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  server_keys: ServerKeysTable;
 }

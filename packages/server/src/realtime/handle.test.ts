@@ -32,6 +32,11 @@ const wrongField: Record<RequestName, unknown> = {
   'room:role': { roomId: 'r', username: 'bob', role: 'admin' },
   'room:delete': { roomId: 5 },
   'room:bans': {},
+  typing: { roomId: 'r', to: 'bob' },
+  'read:mark': { roomId: 'r', seq: -1 },
+  'message:search': { query: '' },
+  'settings:get': 'x',
+  'settings:update': { sendReadReceipts: 'yes' },
 };
 
 describe('the event wrapper', () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -32,6 +33,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Reuse another server's data (a second instance on the same database). */
   shareDataWith?: TestServer;
+  /** The agent Web Push requests go through (the push test's receiver has its own certificate). */
+  pushAgent?: HttpsAgent;
 }
 
 async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -94,7 +97,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   const boot = async () => {
     const database = await openDatabase(config);
-    const app = await createApp({ config, database, log: createLogger(config.logLevel, sink) });
+    const app = await createApp({
+      config,
+      database,
+      log: createLogger(config.logLevel, sink),
+      ...(options.pushAgent ? { pushAgent: options.pushAgent } : {}),
+    });
     const url = (await app.listen()).replace('0.0.0.0', '127.0.0.1');
     // A restart comes back on the same port, as a real server would: clients reconnect to it.
     config.port = Number(new URL(url).port);

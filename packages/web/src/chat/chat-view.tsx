@@ -5,11 +5,12 @@ import { InviteDialog } from '../rooms/invite-dialog.js';
 import { RoomSettingsDialog } from '../rooms/room-settings-dialog.js';
 import { mayModerate, myRole } from '../state/room-admin.js';
 import { useAppState, useController } from '../state/use-controller.js';
-import { MenuIcon, PeopleIcon } from '../ui/icons.js';
+import { MenuIcon, PeopleIcon, SearchIcon } from '../ui/icons.js';
 import { Modal } from '../ui/modal.js';
 import { Composer } from './composer.js';
 import { MemberList } from './member-list.js';
 import { MessageList } from './message-list.js';
+import { SearchPanel } from './search-panel.js';
 
 interface Props {
   roomId: string;
@@ -19,9 +20,10 @@ interface Props {
 }
 
 export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: Props) {
-  const { rooms, chat, changes } = useController();
+  const { rooms, chat, changes, attention } = useController();
   const view = useAppState((s) => s.rooms[roomId]);
   const me = useAppState((s) => s.me);
+  const searching = useAppState((s) => s.search !== undefined);
   const [confirmLeave, setConfirmLeave] = useState(false);
   const [mode, dispatch] = useReducer(compose, idle);
   const [fill, setFill] = useState<{ key: number; text: string } | undefined>(undefined);
@@ -98,6 +100,15 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
           )}
           <button
             type="button"
+            className="secondary search-button"
+            aria-label="Search messages"
+            aria-expanded={searching}
+            onClick={() => (searching ? attention.closeSearch() : attention.openSearch(roomId))}
+          >
+            <SearchIcon />
+          </button>
+          <button
+            type="button"
             className="secondary members-button"
             aria-expanded={membersOpen}
             aria-controls="member-panel"
@@ -123,6 +134,7 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
             </Modal>
           )}
         </header>
+        {searching && <SearchPanel roomId={roomId} />}
         <ComposeContext.Provider value={dispatch}>
           <MessageList roomId={roomId} />
         </ComposeContext.Provider>
@@ -130,6 +142,7 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
           draftKey={roomId}
           label={`Message #${room.name}`}
           allowFiles
+          onTyping={() => attention.typing(roomId)}
           banner={<ComposeBanner mode={mode} onCancel={() => dispatch({ type: 'cancel' })} />}
           fill={fill}
           submitLabel={mode.kind === 'edit' ? 'Save' : undefined}

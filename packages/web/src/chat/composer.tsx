@@ -49,6 +49,8 @@ interface Props {
   /** Escape (cancel a reply or an edit). */
   onEscape?: (() => void) | undefined;
   submitLabel?: string | undefined;
+  /** Called as the user types (the caller throttles what it tells others). */
+  onTyping?: () => void;
 }
 
 export function Composer({
@@ -62,6 +64,7 @@ export function Composer({
   onUpWhenEmpty,
   onEscape,
   submitLabel,
+  onTyping,
 }: Props) {
   const [uploads, setUploads] = useState<PendingUpload[]>([]);
   const handles = useRef(new Map<string, UploadHandle>());
@@ -235,7 +238,10 @@ export function Composer({
           rows={1}
           placeholder={label}
           value={body}
-          onChange={(e) => setBody(e.target.value)}
+          onChange={(e) => {
+            setBody(e.target.value);
+            if (e.target.value.trim()) onTyping?.();
+          }}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
           aria-describedby={tooLong ? 'composer-limit' : blocked ? 'composer-blocked' : undefined}

@@ -1,7 +1,9 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { firstUnreadSeq, lastOwnSeq, seenBy } from '../state/attention.js';
 import { isContinuation, sameDay } from '../state/messages.js';
 import { useAppState, useController } from '../state/use-controller.js';
 import { formatDay } from '../ui/format-time.js';
+import { SeenBy, TypingLine, UnreadDivider } from './attention-parts.js';
 import { MessageItem, OutgoingItem } from './message-item.js';
 
 /** How close to the bottom still counts as "at the bottom", in px. */
@@ -18,7 +20,7 @@ interface Snapshot {
 }
 
 export function MessageList({ roomId }: { roomId: string }) {
-  const { chat } = useController();
+  const { chat, attention } = useController();
   const view = useAppState((s) => s.rooms[roomId]);
   const outbox = useAppState((s) => s.outbox);
   const me = useAppState((s) => s.me);
@@ -26,6 +28,7 @@ export function MessageList({ roomId }: { roomId: string }) {
   const atBottom = useRef(true);
   const before = useRef<Snapshot | undefined>(undefined);
   const [newCount, setNewCount] = useState(0);
+  const [dividerAbove, setDividerAbove] = useState(false);
 
   const messages = view?.messages ?? [];
   const pending = outbox.filter((o) => o.roomId === roomId);
@@ -52,7 +55,12 @@ export function MessageList({ roomId }: { roomId: string }) {
     const first = messages[0]?.id;
     const last = messages.at(-1)?.id;
     if (!prev) {
-      el.scrollTop = el.scrollHeight;
+      // Opened with unread messages: start at the divider, so the first unread is in view.
+      const divider = el.querySelector<HTMLElement>('.unread-divider');
+      if (divider && divider.offsetTop < el.scrollHeight - el.clientHeight) {
+        el.scrollTop = Math.max(0, divider.offsetTop - 8);
+        atBottom.current = false;
+      } else el.scrollTop = el.scrollHeight;
     } else if (first !== prev.first && last === prev.last) {
       // Older history went in above: keep the same messages under the reader's eyes.
       el.scrollTop += el.scrollHeight - prev.height;
@@ -88,17 +96,50 @@ export function MessageList({ roomId }: { roomId: string }) {
     return () => observer.disconnect();
   }, []);
 
+  const highlightSeq = view?.highlightSeq;
+  useEffect(() => {
+    // A search result or the first unread: bring it into view and mark it for a moment.
+    const el = ref.current;
+    if (!el || highlightSeq === undefined) return undefined;
+    const target = el.querySelector<HTMLElement>(`[data-seq="${highlightSeq}"]`);
+    if (!target) return undefined;
+    target.scrollIntoView({ block: 'center' });
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX;
+    target.classList.add('message-highlight');
+    const timer = setTimeout(() => {
+      target.classList.remove('message-highlight');
+      attention.clearHighlight(roomId);
+    }, 4000);
+    return () => clearTimeout(timer);
+  }, [highlightSeq, messages.length, attention, roomId]);
+
+  const firstUnread = view ? firstUnreadSeq(view) : undefined;
+  const firstUnreadLoaded = firstUnread !== undefined && (messages[0]?.seq ?? Infinity) <= firstUnread;
+
   function onScroll() {
     const el = ref.current;
     if (!el) return;
+    const divider = el.querySelector<HTMLElement>('.unread-divider');
+    setDividerAbove(divider ? divider.offsetTop + divider.offsetHeight < el.scrollTop : false);
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX;
     if (atBottom.current && newCount > 0) setNewCount(0);
     maybeLoadOlder();
   }
 
   if (!view) return null;
+  const ownSeq = me ? lastOwnSeq(view, me) : undefined;
   return (
     <div className="message-pane">
+      {firstUnread !== undefined && (dividerAbove || !firstUnreadLoaded) && (
+        <button
+          type="button"
+          className="jump-unread"
+          data-testid="jump-unread"
+          onClick={() => void attention.jumpTo(roomId, firstUnread)}
+        >
+          ↑ Jump to first unread
+        </button>
+      )}
       <div className="message-scroll" ref={ref} onScroll={onScroll} data-testid="message-scroll">
         <div role="log" aria-live="polite" aria-label={`Messages in #${view.room.name}`}>
           <ol className="message-list">
@@ -117,6 +158,7 @@ export function MessageList({ roomId }: { roomId: string }) {
               const newDay = !previous || !sameDay(previous.sentAt, message.sentAt);
               return (
                 <Fragment key={message.id}>
+                  {message.seq === firstUnread && <UnreadDivider />}
                   {newDay && (
                     <li className="day-divider" role="separator">
                       <span>{formatDay(message.sentAt)}</span>
@@ -127,6 +169,7 @@ export function MessageList({ roomId }: { roomId: string }) {
                     continuation={!newDay && isContinuation(previous, message)}
                     mine={message.sender.id === me?.id}
                   />
+                  {me && message.seq === ownSeq && <SeenBy users={seenBy(view, message, me)} />}
                 </Fragment>
               );
             })}
@@ -142,6 +185,7 @@ export function MessageList({ roomId }: { roomId: string }) {
           </ol>
         </div>
       </div>
+      <TypingLine roomId={roomId} />
       {newCount > 0 && (
         <button type="button" className="new-messages" onClick={scrollToBottom}>
           ↓ {newCount} new {newCount === 1 ? 'message' : 'messages'}

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { DmTypingLine } from '../chat/attention-parts.js';
 import { Composer } from '../chat/composer.js';
 import { buddyStatus } from '../state/buddies-actions.js';
 import { useAppState, useController } from '../state/use-controller.js';
@@ -14,7 +15,7 @@ const KEY_RETRY_MS = 10_000;
  */
 export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRooms: () => void }) {
   const controller = useController();
-  const { dms } = controller;
+  const { dms, attention } = controller;
   const thread = useAppState((s) => s.dms[threadKey]);
   const me = useAppState((s) => s.me);
   const keyStored = useAppState((s) => s.keyStored);
@@ -130,12 +131,14 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
         onRetry={(id) => dms.retry(peer, id)}
         onDiscard={(id) => dms.discard(peer, id)}
       />
+      <DmTypingLine peer={peer} />
       <Composer
         key={threadKey}
         draftKey={`dm:${threadKey}`}
         label={`Private message to ${peer}`}
         onSend={(body) => dms.send(peer, body)}
         blocked={blocked}
+        onTyping={() => attention.typing({ to: peer })}
       />
     </section>
   );

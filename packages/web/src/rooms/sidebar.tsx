@@ -5,6 +5,7 @@ import { clearDrafts } from '../chat/composer.js';
 import { DmList } from '../dms/dm-list.js';
 import { useAppState, useController } from '../state/use-controller.js';
 import { Avatar } from '../ui/avatar.js';
+import { SettingsDialog } from '../ui/settings-dialog.js';
 import { BrowseRoomsDialog } from './browse-rooms-dialog.js';
 import { CreateRoomDialog } from './create-room-dialog.js';
 import { Invitations } from './invitations.js';
@@ -17,7 +18,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   // A private conversation covers the room: no room is the current page then.
   const active = useAppState((s) => (s.activeDm ? undefined : s.activeRoomId));
   const muted = useAppState((s) => s.roomPrefs);
-  const [dialog, setDialog] = useState<'browse' | 'create' | undefined>();
+  const [dialog, setDialog] = useState<'browse' | 'create' | 'settings' | undefined>();
 
   return (
     <nav className="sidebar" aria-label="Rooms">
@@ -53,6 +54,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
                   name={view.room.name}
                   active={id === active}
                   unread={muted[id]?.muted ? 0 : unread}
+                  mentions={view.mentions}
                   onOpen={() => {
                     controller.rooms.open(id);
                     onNavigate();
@@ -71,6 +73,9 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
           <span className="me-name" title={me.username}>
             {me.username}
           </span>
+          <button type="button" className="link-button" onClick={() => setDialog('settings')}>
+            Settings
+          </button>
           <button
             type="button"
             className="link-button"
@@ -85,6 +90,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
       )}
       {dialog === 'browse' && <BrowseRoomsDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'create' && <CreateRoomDialog onClose={() => setDialog(undefined)} />}
+      {dialog === 'settings' && <SettingsDialog onClose={() => setDialog(undefined)} />}
     </nav>
   );
 }

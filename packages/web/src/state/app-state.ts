@@ -1,4 +1,14 @@
-import type { FileInfo, Member, Message, PresenceStatus, Room, RoomInvited, User } from '@parley/protocol';
+import type {
+  FileInfo,
+  Member,
+  Message,
+  PresenceStatus,
+  ReadReceipt,
+  Room,
+  RoomInvited,
+  Settings,
+  User,
+} from '@parley/protocol';
 import type { RoomPrefs } from './room-admin.js';
 
 export type Phase = 'loading' | 'signed-out' | 'connecting' | 'ready';
@@ -29,8 +39,35 @@ export interface RoomView {
   messages: Message[];
   hasMore: boolean;
   loadingOlder: boolean;
+  /** Others' messages after our read position, as the server counts them (the same on every device). */
   unread: number;
+  /** Of those, the ones that name us as @username. */
+  mentions: number;
+  /** Our read position in the room (the server's, moved by any of our devices). */
+  readSeq: number;
+  /** Where the "new messages" divider stands: the read position when the room was opened. */
+  dividerSeq: number | undefined;
+  /** How far the other members read, by user id (rooms up to 50 members). */
+  receipts: Record<string, ReadReceipt>;
+  /** Who is typing, by user id, and until when (ms since the epoch). */
+  typing: Record<string, { user: User; until: number }>;
+  /** A message to show and highlight (a search result, the first unread). */
+  highlightSeq: number | undefined;
 }
+
+export interface SearchState {
+  query: string;
+  /** Only this room, or every room. */
+  roomId: string | undefined;
+  results: Message[];
+  hasMore: boolean;
+  nextCursor: string | undefined;
+  loading: boolean;
+  error: string | undefined;
+}
+
+/** Web Push on this browser: not offered, off, or subscribed. */
+export type PushState = 'unsupported' | 'off' | 'on';
 
 export interface Toast {
   id: number;
@@ -104,6 +141,12 @@ export interface AppState {
   notifications: NotificationPermissionState;
   outbox: Outgoing[];
   toasts: Toast[];
+  /** Buddies typing to us in a private conversation: until when, by lower-case username. */
+  dmTyping: Record<string, number>;
+  /** The search panel, when open. */
+  search: SearchState | undefined;
+  settings: Settings;
+  push: PushState;
   /** A problem that keeps the app from starting (server unreachable). */
   fatal: string | undefined;
   /** Issue 15: invitations to rooms not joined yet, newest last. */
@@ -130,6 +173,10 @@ export const initialState: AppState = {
   notifications: 'unsupported',
   outbox: [],
   toasts: [],
+  dmTyping: {},
+  search: undefined,
+  settings: { sendReadReceipts: true },
+  push: 'unsupported',
   fatal: undefined,
   invitations: [],
   blocked: undefined,

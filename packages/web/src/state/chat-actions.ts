@@ -1,4 +1,4 @@
-import type { FileInfo, Message } from '@parley/protocol';
+import { mentionsUser, type FileInfo, type Message } from '@parley/protocol';
 import type { Outgoing } from './app-state.js';
 import { describeError, type Ctx } from './context.js';
 import { mergeMessages } from './messages.js';
@@ -11,7 +11,13 @@ const OLDER_PAGE = 50;
 
 export type ChatActions = ReturnType<typeof createChatActions>;
 
-export function createChatActions(ctx: Ctx) {
+/** Read state lives in attention-actions.ts; chat tells it what arrived and asks it to mark read. */
+export interface ReadHooks {
+  received(roomId: string, fresh: Message[]): void;
+  markRead(roomId: string): void;
+}
+
+export function createChatActions(ctx: Ctx, reads: ReadHooks) {
   const { store } = ctx;
   /** Rooms whose head message is in flight or waiting to be sent again: nothing else of theirs goes. */
   const busyRooms = new Set<string>();
@@ -30,21 +36,8 @@ export function createChatActions(ctx: Ctx) {
   const patchOutgoing = (clientMsgId: string, patch: Partial<Outgoing>) =>
     setOutbox((o) => o.map((item) => (item.clientMsgId === clientMsgId ? { ...item, ...patch } : item)));
 
-  function markRead(roomId: string): void {
-    const s = store.get();
-    const view = s.rooms[roomId];
-    if (!view || !s.me) return;
-    const lastSeq = view.messages.at(-1)?.seq ?? 0;
-    const seqs = persist.loadReadSeqs(s.me.id);
-    if (!(roomId in seqs) || (seqs[roomId] ?? 0) < lastSeq)
-      persist.saveReadSeqs(s.me.id, { ...seqs, [roomId]: lastSeq });
-    if (view.unread !== 0) ctx.updateRoom(roomId, (v) => ({ ...v, unread: 0 }));
-  }
-
-  function isWatching(roomId: string): boolean {
-    const s = store.get();
-    return s.activeRoomId === roomId && !s.activeDm && document.visibilityState === 'visible';
-  }
+  // The server keeps the read position now (issue 14): every device shows the same counts.
+  const markRead = (roomId: string) => reads.markRead(roomId);
 
   /** Every confirmed message enters here: live ones, catch-up after a reconnect, and our own acks. */
   function receive(roomId: string, messages: Message[]): void {
@@ -59,12 +52,14 @@ export function createChatActions(ctx: Ctx) {
       setOutbox((o) => o.filter((item) => !myIds.has(item.clientMsgId)));
     }
     const known = new Set(view.messages.map((m) => m.id));
-    const unseen = messages.filter((m) => !known.has(m.id) && m.sender.id !== s.me?.id).length;
-    ctx.updateRoom(roomId, (v) => ({ ...v, messages: mergeMessages(v.messages, messages), unread: v.unread + unseen }));
-    if (isWatching(roomId)) markRead(roomId);
-    const latest = unseen > 0 ? messages.filter((m) => !known.has(m.id) && m.sender.id !== s.me?.id).at(-1) : undefined;
+    const fresh = messages.filter((m) => !known.has(m.id));
+    const unseen = fresh.filter((m) => m.sender.id !== s.me?.id).length;
+    ctx.updateRoom(roomId, (v) => ({ ...v, messages: mergeMessages(v.messages, messages) }));
+    reads.received(roomId, fresh);
+    const latest = unseen > 0 ? fresh.filter((m) => m.sender.id !== s.me?.id).at(-1) : undefined;
     const prefs = s.roomPrefs[roomId] ?? DEFAULT_PREFS;
-    if (latest && shouldNotify(prefs, latest, s.me?.username)) {
+    // The room's notification setting decides; a mention has its own notification (attention-actions.ts).
+    if (latest && shouldNotify(prefs, latest, s.me?.username) && !(s.me && mentionsUser(latest.body, s.me.username))) {
       // One notification per room, replaced by the next (same tag): a busy room must not bury the desktop.
       const more = unseen > 1 ? ` (+${unseen - 1} more)` : '';
       ctx.notify(

@@ -1,6 +1,7 @@
 import type { User } from '@parley/protocol';
 import { login, logout, me as fetchMe, ParleyClient, ParleyError, register, type ConnectionStatus } from '@parley/sdk';
 import { initialState, type AppState } from './app-state.js';
+import { createAttentionActions } from './attention-actions.js';
 import { createAwayTracker } from './away.js';
 import { createBuddyActions } from './buddies-actions.js';
 import { createChatActions } from './chat-actions.js';
@@ -23,9 +24,10 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
   const store: Store<AppState> = createStore(initialState);
   const notifier = createNotifier(store);
   const ctx = createCtx(store, options.baseUrl, options.transports, notifier.notify);
-  const chat = createChatActions(ctx);
+  const attention = createAttentionActions(ctx);
+  const chat = createChatActions(ctx, attention);
   const changes = createMessageActions(ctx);
-  const rooms = createRoomActions(ctx, chat);
+  const rooms = createRoomActions(ctx, chat, attention);
   const dms = createDmActions(ctx);
   const buddies = createBuddyActions(ctx, dms.open);
   const away = createAwayTracker(ctx);
@@ -47,6 +49,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     buddies.stop();
     navigation.stop();
     away.stop();
+    attention.stop();
     ctx.client?.close();
     ctx.client = undefined;
     clearTimeout(backTimer);
@@ -87,6 +90,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
       // A new connection: publish the key again (idempotent), refresh buddies' presence, restate away.
       void dms.publishKey();
       void buddies.load();
+      void attention.refreshCounts();
       away.reconnected();
     }
   }
@@ -123,6 +127,11 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     client.on('room:deleted', (event) => roomAdmin.onDeleted(event));
     client.on('room:invited', (event) => roomAdmin.onInvited(event));
     roomAdmin.loadPrefs(user.id);
+    client.on('read:update', (event) => attention.onReadUpdate(event));
+    client.on('typing', (event) => attention.onTyping(event));
+    client.on('settings:update', (event) => attention.onSettings(event));
+    void attention.loadSettings();
+    void attention.loadPush();
     // Alongside the rooms, not before them: a slow key or buddy answer must not hold up the app.
     // The SDK holds dm:new until the first listener, which dms.start adds once the key pair is loaded.
     const extras = Promise.all([dms.start(client, user.id), buddies.start(client)]);
@@ -134,18 +143,22 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     if (mySession === session) away.start();
   }
 
-  document.addEventListener('visibilitychange', () => {
+  const onAttention = () => {
     const { activeRoomId, activeDm } = store.get();
     if (document.visibilityState !== 'visible') return;
     if (activeDm) dms.markRead(activeDm);
     else if (activeRoomId) chat.markRead(activeRoomId);
-  });
+  };
+  document.addEventListener('visibilitychange', onAttention);
+  // Read means seen: a visible tab behind another window is not being read until it has focus.
+  window.addEventListener('focus', onAttention);
 
   return {
     store,
     chat,
     changes,
     rooms,
+    attention,
     dms,
     buddies,
     roomAdmin,

@@ -1,4 +1,5 @@
 import type { Message, RequestName } from '@parley/protocol';
+import { formatRoute } from './route.js';
 import { describeError, type Ctx } from './context.js';
 import { applyChanges, hasReacted } from './message-changes.js';
 
@@ -40,7 +41,7 @@ export function createMessageActions(ctx: Ctx) {
       return change('reaction:set', { messageId: message.id, emoji, on }, 'react');
     },
     async copyLink(message: Message): Promise<void> {
-      const link = `${location.origin}/#/rooms/${encodeURIComponent(message.roomId)}/${message.seq}`;
+      const link = `${location.origin}${formatRoute({ kind: 'room', roomId: message.roomId, seq: message.seq })}`;
       try {
         await navigator.clipboard.writeText(link);
         ctx.toast('info', 'Link copied');

@@ -33,8 +33,6 @@ function isOutgoing(value: unknown): value is Outgoing {
 export const persist = {
   loadOutbox: (userId: string): Outgoing[] => read<unknown[]>(key(userId, 'outbox'), []).filter(isOutgoing),
   saveOutbox: (userId: string, outbox: Outgoing[]) => write(key(userId, 'outbox'), outbox),
-  loadReadSeqs: (userId: string): Record<string, number> => read(key(userId, 'read'), {}),
-  saveReadSeqs: (userId: string, seqs: Record<string, number>) => write(key(userId, 'read'), seqs),
   loadActiveRoom: (userId: string): string | undefined => read<string | undefined>(key(userId, 'active'), undefined),
   saveActiveRoom: (userId: string, roomId: string | undefined) => write(key(userId, 'active'), roomId ?? null),
   /** Issue 15: per-room notification level and mute. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emptyAttention } from './attention.js';
 import type { Message, Room } from '@parley/protocol';
 import { initialState, type AppState } from './app-state.js';
 import {
@@ -39,9 +40,16 @@ function withRoom(): AppState {
         messages: [],
         hasMore: false,
         loadingOlder: false,
-        unread: 0,
+        ...emptyAttention,
       },
-      r2: { room: { ...room, id: 'r2' }, members: [], messages: [], hasMore: false, loadingOlder: false, unread: 0 },
+      r2: {
+        room: { ...room, id: 'r2' },
+        members: [],
+        messages: [],
+        hasMore: false,
+        loadingOlder: false,
+        ...emptyAttention,
+      },
     },
     roomOrder: ['r1', 'r2'],
     activeRoomId: 'r1',

@@ -1,5 +1,7 @@
 import type { AckResult, RequestPayload, RequestResult, Room, RoomMember } from '@parley/protocol';
 import type { AppState, RoomView } from './app-state.js';
+import type { AttentionActions } from './attention-actions.js';
+import { emptyAttention, withReadState } from './attention.js';
 import type { ChatActions } from './chat-actions.js';
 import { describeError, type Ctx } from './context.js';
 import { mergeMessages } from './messages.js';
@@ -19,7 +21,7 @@ function withRoom(s: AppState, view: RoomView): AppState {
 
 export type RoomActions = ReturnType<typeof createRoomActions>;
 
-export function createRoomActions(ctx: Ctx, chat: ChatActions) {
+export function createRoomActions(ctx: Ctx, chat: ChatActions, attention: AttentionActions) {
   const { store } = ctx;
 
   /** Joins (or re-opens) a room through the SDK, which from then on delivers its messages in order. */
@@ -28,24 +30,24 @@ export function createRoomActions(ctx: Ctx, chat: ChatActions) {
     if (!client) return { ok: false, error: { code: 'UNAVAILABLE', message: 'not connected' } };
     const result = await client.joinRoom(roomId);
     if (!result.ok) return result;
-    const me = store.get().me;
-    const readSeqs = me ? persist.loadReadSeqs(me.id) : {};
-    const seenBefore = roomId in readSeqs;
-    const readSeq = readSeqs[roomId] ?? 0;
-    const messages = mergeMessages(result.messages, chat.takeEarly(roomId));
-    const unread = messages.filter((m) => m.seq > readSeq && m.sender.id !== me?.id).length;
-    store.set((s) =>
-      withRoom(s, {
-        room: result.room,
-        members: result.members,
-        messages,
-        hasMore: result.hasMore ?? false,
-        loadingOlder: false,
-        // A room this browser never showed counts as read: a fresh sign-in should not shout 50 unread.
-        unread: seenBefore ? unread : 0,
-      }),
-    );
-    if (!seenBefore) chat.markRead(roomId);
+    const early = chat.takeEarly(roomId);
+    const messages = mergeMessages(result.messages, early);
+    // Read position and counts come from the server: every device shows the same.
+    const previous = store.get().rooms[roomId];
+    const base: RoomView = {
+      ...emptyAttention,
+      ...(previous ? { receipts: previous.receipts, typing: previous.typing, dividerSeq: previous.dividerSeq } : {}),
+      room: result.room,
+      members: result.members,
+      messages,
+      hasMore: result.hasMore ?? false,
+      loadingOlder: false,
+    };
+    store.set((s) => withRoom(s, withReadState(base, result.readState, result.receipts)));
+    const known = new Set(result.messages.map((m) => m.id));
+    const late = early.filter((m) => !known.has(m.id));
+    if (late.length > 0) attention.received(roomId, late);
+    if (store.get().activeRoomId === roomId) attention.opened(roomId);
     return result;
   }
 
@@ -57,7 +59,7 @@ export function createRoomActions(ctx: Ctx, chat: ChatActions) {
     );
     const me = store.get().me;
     if (me) persist.saveActiveRoom(me.id, roomId);
-    if (roomId && document.visibilityState === 'visible') chat.markRead(roomId);
+    if (roomId) attention.opened(roomId);
   }
 
   /** One page of the room directory, as the browse dialog asks for it. */

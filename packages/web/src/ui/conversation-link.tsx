@@ -4,9 +4,12 @@ export function ConversationLink(props: {
   name: string;
   active: boolean;
   unread: number;
+  /** Unread messages that name us: shown as an @ badge. */
+  mentions?: number;
   onOpen: () => void;
 }) {
   const { sigil, name, active, unread, onOpen } = props;
+  const mentions = props.mentions ?? 0;
   return (
     <button
       type="button"
@@ -18,6 +21,14 @@ export function ConversationLink(props: {
         {sigil}
       </span>
       <span className="room-name">{name}</span>
+      {mentions > 0 && (
+        <>
+          <span className="badge badge-mention" data-testid="mentions" aria-hidden="true">
+            @{mentions > 99 ? '99+' : mentions}
+          </span>
+          <span className="visually-hidden">, {mentions} mentioning you</span>
+        </>
+      )}
       {unread > 0 && (
         <>
           <span className="badge" data-testid="unread" aria-hidden="true">

@@ -1,0 +1,148 @@
+import { mentionsUser, UNREAD_COUNT_MAX, type ReadReceipt, type ReadState, type Settings } from '@parley/protocol';
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+
+/** LIKE's wildcards in a username (`_`) match themselves. */
+const likeEscaped = (text: string) => text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+
+interface Position {
+  roomId: string;
+  readSeq: number;
+  lastSeq: number;
+}
+
+/** Read positions of the user's joined rooms (all of them, or those named). */
+async function positions(db: Db, userId: string, roomIds?: string[]): Promise<Position[]> {
+  let query = db
+    .selectFrom('room_members as m')
+    .innerJoin('rooms as r', 'r.id', 'm.room_id')
+    .leftJoin('room_reads as rr', (join) =>
+      join.onRef('rr.room_id', '=', 'm.room_id').onRef('rr.user_id', '=', 'm.user_id'),
+    )
+    .select(['m.room_id as roomId', 'rr.seq as readSeq', 'r.last_seq as lastSeq'])
+    .where('m.user_id', '=', userId);
+  if (roomIds) {
+    if (roomIds.length === 0) return [];
+    query = query.where('m.room_id', 'in', roomIds);
+  }
+  const rows = await query.execute();
+  return rows.map((r) => ({ roomId: r.roomId, readSeq: Number(r.readSeq ?? 0), lastSeq: Number(r.lastSeq) }));
+}
+
+/**
+ * Unread and mention counts among the room's latest UNREAD_COUNT_MAX messages: a bound on the
+ * work one room:list costs, whatever the backlog. Mentions are found with LIKE, then checked
+ * word by word in code (mentionsUser), so that "@bobby" is not a mention of bob.
+ */
+async function counts(db: Db, user: { id: string; username: string }, p: Position): Promise<ReadState> {
+  const base = { roomId: p.roomId, readSeq: p.readSeq, lastSeq: p.lastSeq };
+  if (p.lastSeq <= p.readSeq) return { ...base, unreadCount: 0, mentionCount: 0 };
+  const from = Math.max(p.readSeq, p.lastSeq - UNREAD_COUNT_MAX);
+  const inWindow = db
+    .selectFrom('messages')
+    .where('room_id', '=', p.roomId)
+    .where('seq', '>', from)
+    .where('sender_id', '<>', user.id);
+  const [unread, candidates] = await Promise.all([
+    inWindow.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
+    inWindow
+      .select('body')
+      .where(sql<boolean>`lower(body) like ${`%@${likeEscaped(user.username)}%`} escape '\\'`)
+      .execute(),
+  ]);
+  const mentionCount = candidates.filter((row) => mentionsUser(row.body, user.username)).length;
+  return { ...base, unreadCount: Number(unread?.n ?? 0), mentionCount };
+}
+
+export async function readStates(
+  db: Db,
+  user: { id: string; username: string },
+  roomIds?: string[],
+): Promise<ReadState[]> {
+  const list = await positions(db, user.id, roomIds);
+  return Promise.all(list.map((p) => counts(db, user, p)));
+}
+
+/**
+ * Moves the read position forward, never back, and never past the room's last message.
+ * Answers the position stored afterwards, and whether it moved.
+ */
+export async function markRead(
+  db: Db,
+  roomId: string,
+  userId: string,
+  seq: number,
+): Promise<{ seq: number; moved: boolean }> {
+  const room = await db.selectFrom('rooms').select('last_seq').where('id', '=', roomId).executeTakeFirst();
+  const target = Math.min(seq, Number(room?.last_seq ?? 0));
+  const result = await db
+    .insertInto('room_reads')
+    .values({ room_id: roomId, user_id: userId, seq: target })
+    .onConflict((oc) =>
+      oc.columns(['room_id', 'user_id']).doUpdateSet({ seq: target }).where('room_reads.seq', '<', target),
+    )
+    .executeTakeFirst();
+  const moved = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  if (moved) return { seq: target, moved };
+  const stored = await db
+    .selectFrom('room_reads')
+    .select('seq')
+    .where('room_id', '=', roomId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return { seq: Number(stored?.seq ?? target), moved };
+}
+
+/** A new member starts with everything before their arrival read; an existing position stays. */
+export async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
+  await sql`insert into room_reads (room_id, user_id, seq)
+    select ${roomId}, ${userId}, last_seq from rooms where id = ${roomId}
+    on conflict (room_id, user_id) do nothing`.execute(db);
+}
+
+/** Leaving forgets the position: coming back later starts at that day's end, not at the old one. */
+export async function forgetReading(db: Db, roomId: string, userId: string): Promise<void> {
+  await db.deleteFrom('room_reads').where('room_id', '=', roomId).where('user_id', '=', userId).execute();
+}
+
+/** How far the other members who send receipts have read. */
+export async function receiptsOf(db: Db, roomId: string, exceptUserId: string): Promise<ReadReceipt[]> {
+  const rows = await db
+    .selectFrom('room_reads as rr')
+    .innerJoin('room_members as m', (join) =>
+      join.onRef('m.room_id', '=', 'rr.room_id').onRef('m.user_id', '=', 'rr.user_id'),
+    )
+    .innerJoin('users as u', 'u.id', 'rr.user_id')
+    .leftJoin('user_settings as s', 's.user_id', 'rr.user_id')
+    .select(['u.id', 'u.username', 'rr.seq'])
+    .where('rr.room_id', '=', roomId)
+    .where('rr.user_id', '<>', exceptUserId)
+    .where((eb) => eb.or([eb('s.send_read_receipts', 'is', null), eb('s.send_read_receipts', '=', 1)]))
+    .execute();
+  return rows.map((r) => ({ user: { id: r.id, username: r.username }, seq: Number(r.seq) }));
+}
+
+export const DEFAULT_SETTINGS: Settings = { sendReadReceipts: true };
+
+export async function findSettings(db: Db, userId: string): Promise<Settings> {
+  const row = await db
+    .selectFrom('user_settings')
+    .select('send_read_receipts')
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row ? { sendReadReceipts: Number(row.send_read_receipts) === 1 } : DEFAULT_SETTINGS;
+}
+
+export async function saveSettings(db: Db, userId: string, settings: Settings): Promise<void> {
+  const value = settings.sendReadReceipts ? 1 : 0;
+  await db
+    .insertInto('user_settings')
+    .values({ user_id: userId, send_read_receipts: value })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ send_read_receipts: value }))
+    .execute();
+}
+
+export async function memberCountOf(db: Db, roomId: string): Promise<number | undefined> {
+  const row = await db.selectFrom('rooms').select('member_count').where('id', '=', roomId).executeTakeFirst();
+  return row ? Number(row.member_count) : undefined;
+}
