@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { BuddyListResult } from './buddies.js';
 import { BuddyList, BuddyRemove, BuddyRequest, BuddyRespond, CallSignal, PresenceSet } from './buddies.js';
+import type { CallStatus } from './calls.js';
 import type { DmNew, DmStatus } from './dms.js';
 import { DmAck, DmSend, KeysGet, KeysPublish } from './dms.js';
 import type { Message, Room, User } from './entities.js';
@@ -77,6 +78,8 @@ export interface ServerEventPayloads {
     kind: 'offer' | 'answer' | 'candidate' | 'hangup' | 'reject';
     data?: unknown;
   };
+  /** Extension: the server's word on a call (answered elsewhere, busy, missed, peer left). */
+  'call:status': CallStatus;
 }
 export type ServerEventName = keyof ServerEventPayloads;
 

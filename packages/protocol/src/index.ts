@@ -5,6 +5,7 @@ export * from './auth.js';
 export * from './rooms.js';
 export * from './dms.js';
 export * from './buddies.js';
+export * from './calls.js';
 export * from './events.js';
 export * from './validation.js';
 export * from './json-budget.js';
