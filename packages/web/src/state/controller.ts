@@ -1,6 +1,7 @@
 import type { User } from '@parley/protocol';
 import { login, logout, me as fetchMe, ParleyClient, ParleyError, register, type ConnectionStatus } from '@parley/sdk';
 import { initialState, type AppState } from './app-state.js';
+import { createCallActions } from '../calls/call-actions.js';
 import { createAwayTracker } from './away.js';
 import { createBuddyActions } from './buddies-actions.js';
 import { createChatActions } from './chat-actions.js';
@@ -25,6 +26,14 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
   const dms = createDmActions(ctx);
   const buddies = createBuddyActions(ctx, dms.open);
   const away = createAwayTracker(ctx);
+  const calls = createCallActions({
+    baseUrl: options.baseUrl,
+    client: () => ctx.client,
+    me: () => store.get().me,
+    keys: dms.keys,
+    toast: (kind, text) => ctx.toast(kind, text),
+    notify: (...args) => ctx.notify(...args),
+  });
   let backTimer: ReturnType<typeof setTimeout> | undefined;
   let session = 0;
 
@@ -33,6 +42,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
 
   function endSession(notice?: string): void {
     session += 1;
+    calls.stop();
     dms.stop();
     buddies.stop();
     away.stop();
@@ -105,6 +115,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     client.onMessages((roomId, messages) => chat.receive(roomId, messages));
     client.onStatus((status) => onStatus(client, mySession, status));
     client.on('room:member', (event) => rooms.onMember(event));
+    calls.start(client);
     // Alongside the rooms, not before them: a slow key or buddy answer must not hold up the app.
     // The SDK holds dm:new until the first listener, which dms.start adds once the key pair is loaded.
     const extras = Promise.all([dms.start(client, user.id), buddies.start(client)]);
@@ -128,6 +139,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     rooms,
     dms,
     buddies,
+    calls,
     notifications: { enable: notifier.enable },
     dismissToast: (id: number) => store.set((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) })),
 
