@@ -6,13 +6,16 @@
  *
  * Sending streams the File in CHUNK-sized slices and waits whenever the channel's buffer is above
  * HIGH_WATER (bufferedamountlow wakes it), so a file of any size never sits in memory whole.
- * Receiving writes into the origin-private file system where the browser has one (the bytes go
- * to disk as they arrive); elsewhere it falls back to a Blob built from the chunks.
+ * Receiving collects the chunks into Blobs as they arrive (see openSink).
  */
 
 export const CHUNK = 64 * 1024;
+/** Read from disk (and written to it) in slices of this size: fewer round trips than per chunk. */
+const SLICE = 16 * CHUNK;
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
+/** Progress is told at most this often: a re-render per 64 KB would cost more than the transfer. */
+const PROGRESS_EVERY_MS = 200;
 
 type Frame =
   | { t: 'text'; id: string; text: string }
@@ -59,6 +62,13 @@ export function attachDirectChannel(channel: RTCDataChannel, events: DirectEvent
   channel.bufferedAmountLowThreshold = LOW_WATER;
   const cancelledOut = new Set<string>();
   let incoming: Incoming | undefined;
+  const lastProgress = new Map<string, number>();
+  const progress = (id: string, mine: boolean, done: number, total: number) => {
+    const now = Date.now();
+    if (done < total && now - (lastProgress.get(id) ?? 0) < PROGRESS_EVERY_MS) return;
+    lastProgress.set(id, now);
+    events.fileProgress(id, mine, done);
+  };
   /** Incoming frames are handled in order, one at a time (writes to disk are asynchronous). */
   let queue: Promise<void> = Promise.resolve();
 
@@ -71,7 +81,7 @@ export function attachDirectChannel(channel: RTCDataChannel, events: DirectEvent
       if (!incoming) return;
       await incoming.sink.write(data);
       incoming.received += data.byteLength;
-      events.fileProgress(incoming.id, false, incoming.received);
+      progress(incoming.id, false, incoming.received, incoming.size);
       return;
     }
     if (typeof data !== 'string') return;
@@ -83,7 +93,7 @@ export function attachDirectChannel(channel: RTCDataChannel, events: DirectEvent
         return;
       case 'file':
         if (incoming) await incoming.sink.abort();
-        incoming = { ...frame, received: 0, sink: await openSink(frame.id, frame.name) };
+        incoming = { ...frame, received: 0, sink: openSink(frame.name, frame.type) };
         events.fileStart(frame.id, frame.name, frame.size);
         return;
       case 'file-end': {
@@ -139,12 +149,15 @@ export function attachDirectChannel(channel: RTCDataChannel, events: DirectEvent
 
     async sendFile(id, file) {
       send({ t: 'file', id, name: file.name, size: file.size, type: file.type });
-      for (let offset = 0; offset < file.size; offset += CHUNK) {
-        if (cancelledOut.has(id) || channel.readyState !== 'open') return;
-        await drained();
-        if (cancelledOut.has(id) || channel.readyState !== 'open') return;
-        channel.send(await file.slice(offset, offset + CHUNK).arrayBuffer());
-        events.fileProgress(id, true, Math.min(file.size, offset + CHUNK));
+      for (let offset = 0; offset < file.size; offset += SLICE) {
+        const slice = await file.slice(offset, offset + SLICE).arrayBuffer();
+        for (let at = 0; at < slice.byteLength; at += CHUNK) {
+          if (cancelledOut.has(id) || channel.readyState !== 'open') return;
+          await drained();
+          if (cancelledOut.has(id) || channel.readyState !== 'open') return;
+          channel.send(slice.slice(at, at + CHUNK));
+        }
+        progress(id, true, Math.min(file.size, offset + SLICE), file.size);
       }
       send({ t: 'file-end', id });
     },
@@ -195,38 +208,37 @@ function parseFrame(text: string): Frame | undefined {
   }
 }
 
-/** The origin-private file system when there is one (bytes go to disk); else chunks in a Blob. */
-async function openSink(id: string, name: string): Promise<Sink> {
-  try {
-    const root = await navigator.storage.getDirectory();
-    const dir = await root.getDirectoryHandle('parley-direct', { create: true });
-    const fileName = `${id.replace(/[^a-z0-9-]/gi, '')}.part`;
-    const handle = await dir.getFileHandle(fileName, { create: true });
-    const writable = await handle.createWritable();
-    return {
-      write: (chunk) => writable.write(chunk),
-      async finish() {
-        await writable.close();
-        const file = await handle.getFile();
-        return new File([file], name, { type: file.type });
-      },
-      async abort() {
-        await writable.abort().catch(() => undefined);
-        await dir.removeEntry(fileName).catch(() => undefined);
-      },
-    };
-  } catch {
-    const parts: ArrayBuffer[] = [];
-    return {
-      write: (chunk) => {
-        parts.push(chunk);
-        return Promise.resolve();
-      },
-      finish: () => Promise.resolve(new File(parts, name)),
-      abort: () => {
-        parts.length = 0;
-        return Promise.resolve();
-      },
-    };
-  }
+/**
+ * Received bytes go into Blobs of SLICE bytes each as they arrive, and the file is a Blob of
+ * those Blobs: no single buffer of the whole file is ever made, and the browser's blob store
+ * keeps large blobs on disk (Chromium pages them out past its memory quota).
+ */
+function openSink(name: string, type: string): Sink {
+  let parts: Blob[] = [];
+  let pending: ArrayBuffer[] = [];
+  let pendingBytes = 0;
+  const flush = () => {
+    if (pendingBytes === 0) return;
+    parts.push(new Blob(pending));
+    pending = [];
+    pendingBytes = 0;
+  };
+  return {
+    write(chunk) {
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      if (pendingBytes >= SLICE) flush();
+      return Promise.resolve();
+    },
+    finish() {
+      flush();
+      return Promise.resolve(new File(parts, name, { type }));
+    },
+    abort() {
+      parts = [];
+      pending = [];
+      pendingBytes = 0;
+      return Promise.resolve();
+    },
+  };
 }
