@@ -110,6 +110,7 @@ describe('calls between buddies, in two browsers', () => {
     const saved = await download.path();
     const savedBytes = readFileSync(saved);
     const got = { size: savedBytes.length, hash: createHash('sha256').update(savedBytes).digest('hex') };
+    rmSync(dir, { recursive: true, force: true });
     expect(got).toEqual({ size: bytes.length, hash });
     const wsBytes = frames.slice(before).reduce((sum, f) => sum + f.length, 0);
     expect(wsBytes).toBeLessThan(256 * 1024);
