@@ -35,6 +35,8 @@ export const EVENT_NAMES = [
   'settings:get',
   'settings:update',
 ];
+/** Server → client names a client may try to send (call:status is the server's word only). */
+export const SERVER_ONLY_NAMES = ['call:status', 'presence', 'dm:new', 'message:new'];
 /** Prototype keys and the names Socket.IO reserves (CVE-2024-38355: an "error" event with no listener). */
 export const HOSTILE_NAMES = [
   '__proto__',
@@ -83,6 +85,8 @@ const FIELDS = [
   'beforeSeq',
   'cursor',
   'sendReadReceipts',
+  'callId',
+  'kind',
 ];
 
 /** JSON text nested `depth` deep, as arrays or objects. */
@@ -191,4 +195,17 @@ export function describeBytes(bytes: Buffer | string, max = 240): string {
   const text = typeof bytes === 'string' ? bytes : bytes.toString('latin1');
   const shown = JSON.stringify(text.length > max ? text.slice(0, max) : text);
   return text.length > max ? `${shown}… (${text.length} bytes)` : shown;
+}
+
+const CALL_KINDS = ['offer', 'answer', 'candidate', 'hangup', 'reject'];
+
+/** A `call:signal` close to valid (so it passes the schema now and then): kinds, ids, sealed-ish data. */
+export function callSignalPayload(rng: Prng): string {
+  const to = rng.chance(0.5) ? JSON.stringify(rng.pick(['bob_b', 'nobody_at_all', 'a'])) : hostileValue(rng, 2);
+  const callId = rng.chance(0.6) ? JSON.stringify(seededUuid(rng)) : hostileValue(rng, 2);
+  const kind = rng.chance(0.7) ? JSON.stringify(rng.pick(CALL_KINDS)) : hostileValue(rng, 2);
+  const data = rng.chance(0.3)
+    ? ''
+    : `,"data":${rng.chance(0.5) ? JSON.stringify('v1.' + 'A'.repeat(rng.int(20_000))) : hostileValue(rng, 1)}`;
+  return `{"to":${to},"callId":${callId},"kind":${kind}${data}}`;
 }

@@ -1,6 +1,15 @@
 import { encodeFrame, OPCODE } from './frames.js';
 import type { Prng } from './prng.js';
-import { cookieHeader, EVENT_NAMES, HOSTILE_NAMES, hostileObject, invalidUtf8, mutateBytes } from './shapes.js';
+import {
+  callSignalPayload,
+  cookieHeader,
+  EVENT_NAMES,
+  HOSTILE_NAMES,
+  hostileObject,
+  invalidUtf8,
+  mutateBytes,
+  SERVER_ONLY_NAMES,
+} from './shapes.js';
 
 /** Bytes to write as one step of a session, how many packets they hold, and how to name them. */
 export interface WirePacket {
@@ -13,8 +22,9 @@ export interface WirePacket {
 
 /** A well-formed event whose name and payload are hostile: answered, the connection lives on. */
 export function hostileEvent(rng: Prng, ackId: number): string {
-  const name = rng.chance(0.8) ? rng.pick(EVENT_NAMES) : rng.pick(HOSTILE_NAMES);
-  const payload = rng.chance(0.1) ? '' : `,${hostileObject(rng)}`;
+  const name = rng.chance(0.8) ? rng.pick(EVENT_NAMES) : rng.pick(rng.chance(0.8) ? HOSTILE_NAMES : SERVER_ONLY_NAMES);
+  const body = name === 'call:signal' && rng.chance(0.5) ? callSignalPayload(rng) : hostileObject(rng);
+  const payload = rng.chance(0.1) ? '' : `,${body}`;
   return `42${rng.chance(0.9) ? ackId : ''}[${JSON.stringify(name)}${payload}]`;
 }
 

@@ -3,6 +3,7 @@ import type { MessageSearchResult, ReadState, ReadUpdate, Settings, TypingEvent 
 import { MessageSearch, ReadMark, SettingsGet, SettingsUpdate, Typing } from './attention.js';
 import type { BuddyListResult } from './buddies.js';
 import { BuddyList, BuddyRemove, BuddyRequest, BuddyRespond, CallSignal, PresenceSet } from './buddies.js';
+import type { CallStatus } from './calls.js';
 import type { DmNew, DmStatus } from './dms.js';
 import { DmAck, DmSend, KeysGet, KeysPublish } from './dms.js';
 import type { Message, Room, User } from './entities.js';
@@ -130,6 +131,8 @@ export interface ServerEventPayloads {
   'read:update': ReadUpdate;
   /** Extension: the user's settings changed (on another device). */
   'settings:update': { settings: Settings };
+  /** Extension: the server's word on a call (answered elsewhere, busy, missed, peer left). */
+  'call:status': CallStatus;
 }
 export type ServerEventName = keyof ServerEventPayloads;
 

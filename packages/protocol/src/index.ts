@@ -7,6 +7,7 @@ export * from './message-changes.js';
 export * from './dms.js';
 export * from './buddies.js';
 export * from './attention.js';
+export * from './calls.js';
 export * from './events.js';
 export * from './validation.js';
 export * from './json-budget.js';

@@ -16,6 +16,7 @@ import { createRefusals, enforce } from './limits/refusals.js';
 import { startSessionSweeper } from './auth/session-sweeper.js';
 import { callsHandlers } from './calls/calls.handlers.js';
 import { callsRoutes } from './calls/calls.routes.js';
+import { openCallLedger } from './calls/calls.ledger.js';
 import { createCallsService } from './calls/calls.service.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -238,9 +239,18 @@ export async function createApp(deps: {
 
   const calls = createCallsService({
     fanout,
+    ledger: openCallLedger(redis, config.callRingTimeoutMs),
     findUser: (username) => auth.findUser(username),
     areBuddies: (userId, otherId) => buddies.areBuddies(userId, otherId),
+    rings: enforce(
+      'call-ring-user',
+      limiters.create('call-ring-user', { points: config.callsPerUserPerMinute, durationSeconds: 60 }),
+      refusals,
+      'too many calls started; wait before calling again',
+    ),
+    ringTimeoutMs: config.callRingTimeoutMs,
     iceServers: config.iceServers,
+    iceTransportPolicy: config.iceTransportPolicy,
     turnSecret: config.turnSecret,
     turnCredentialTtlSeconds: config.turnTtlSeconds,
   });
@@ -273,7 +283,7 @@ export async function createApp(deps: {
       ...buddiesHandlers(buddies, presence),
       ...callsHandlers(calls),
     },
-    lifecycles: [dms, presence],
+    lifecycles: [dms, presence, calls],
     authenticate: (token) => auth.authenticate(token),
     roomIdsOf: (userId) => rooms.roomIdsOf(userId),
     addressGate,
@@ -320,6 +330,7 @@ export async function createApp(deps: {
   async function shutdown(): Promise<void> {
     inFlight.draining = true;
     sessionSweeper.stop();
+    calls.close();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       inFlight.settled(),

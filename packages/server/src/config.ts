@@ -65,6 +65,9 @@ const ConfigSchema = z.object({
     ),
   TURN_SECRET: z.string().optional(),
   TURN_TTL_SECONDS: int(3600, 60),
+  ICE_TRANSPORT_POLICY: z.enum(['all', 'relay']).default('all'),
+  CALL_RING_TIMEOUT_MS: int(35_000, 500),
+  CALLS_PER_USER_PER_MINUTE: int(20, 1),
   PRESENCE_GRACE_MS: int(5000, 0),
   PRESENCE_INSTANCE_TTL_MS: int(15_000, 300),
   LOGIN_MAX_FAILURES: int(10, 1),
@@ -150,6 +153,12 @@ export interface Config {
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   turnSecret: string | undefined;
   turnTtlSeconds: number;
+  /** `relay` makes every client send calls through TURN (nobody learns a peer's address). */
+  iceTransportPolicy: 'all' | 'relay';
+  /** How long a call rings before both sides are told "missed" / "no answer". */
+  callRingTimeoutMs: number;
+  /** New calls (offers that ring) one user may start per minute. */
+  callsPerUserPerMinute: number;
   /** How long a user with no connection left still shows online (absorbs reloads). */
   presenceGraceMs: number;
   /** With Redis: how long a silent instance's users stay online before others take them offline. */
@@ -225,6 +234,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     iceServers: c.ICE_SERVERS,
     turnSecret: c.TURN_SECRET,
     turnTtlSeconds: c.TURN_TTL_SECONDS,
+    iceTransportPolicy: c.ICE_TRANSPORT_POLICY,
+    callRingTimeoutMs: c.CALL_RING_TIMEOUT_MS,
+    callsPerUserPerMinute: c.CALLS_PER_USER_PER_MINUTE,
     presenceGraceMs: c.PRESENCE_GRACE_MS,
     presenceInstanceTtlMs: c.PRESENCE_INSTANCE_TTL_MS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,

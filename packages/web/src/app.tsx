@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { AuthScreen } from './auth/auth-screen.js';
+import { CallLayer } from './calls/call-layer.js';
 import { totalUnread } from './state/app-state.js';
 import { useAppState } from './state/use-controller.js';
 import { Shell } from './ui/shell.js';
@@ -23,7 +24,10 @@ export function App() {
       ) : phase === 'signed-out' ? (
         <AuthScreen />
       ) : (
-        <Shell />
+        <>
+          <Shell />
+          <CallLayer />
+        </>
       )}
       <Toasts />
     </>

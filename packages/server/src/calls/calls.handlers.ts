@@ -3,6 +3,6 @@ import type { CallsService } from './calls.service.js';
 
 export function callsHandlers(calls: CallsService): Handlers {
   return {
-    'call:signal': (input, { user }) => calls.signal(user, input),
+    'call:signal': (input, { user, socketId }) => calls.signal(user, input, socketId),
   };
 }

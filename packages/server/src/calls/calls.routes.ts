@@ -12,6 +12,6 @@ export function callsRoutes(
     const token = tokenOfRequest(request);
     const user = token ? await deps.authenticate(token) : undefined;
     if (!user) throw new AppError('UNAUTHORIZED', 'sign in first');
-    return { iceServers: deps.calls.iceServers(user) };
+    return deps.calls.iceConfig(user);
   });
 }

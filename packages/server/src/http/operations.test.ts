@@ -59,10 +59,12 @@ describe('graceful shutdown', () => {
       alice.client.request(
         'message:send',
         { roomId: room.id, clientMsgId: crypto.randomUUID(), body: `last words ${i}` },
-        { timeoutMs: 2000 },
+        { timeoutMs: 15_000 },
       ),
     );
-    await new Promise((r) => setTimeout(r, 5));
+    // Restart as soon as the sends are reaching the server (the first ack), not after a fixed
+    // sleep: on a loaded machine none may have arrived 5 ms after they left.
+    await Promise.race(inFlight);
     const restarting = server.restart();
     const results = await Promise.all(inFlight);
     await restarting;

@@ -5,6 +5,7 @@ import { useAppState, useController } from '../state/use-controller.js';
 import { Avatar } from '../ui/avatar.js';
 import { Modal } from '../ui/modal.js';
 import { formatLastSeen, PresenceDot, statusWord } from './presence-dot.js';
+import { CallButtons, RelaySwitch } from '../calls/call-buttons.js';
 
 /** Buddies in the sidebar: requests to answer, the list with presence, add-by-username, notifications. */
 export function BuddyPanel({ onNavigate }: { onNavigate: () => void }) {
@@ -85,6 +86,7 @@ export function BuddyPanel({ onNavigate }: { onNavigate: () => void }) {
       </ul>
       <AddBuddy />
       <NotificationsSwitch />
+      <RelaySwitch />
       {removing && (
         <Modal title={`Remove ${removing.username}?`} onClose={() => setRemoving(undefined)}>
           <p className="muted">You stop seeing each other&apos;s status. You can ask again later.</p>
@@ -127,6 +129,7 @@ function BuddyRow(props: { entry: BuddyEntry; now: number; onOpen: () => void; o
           </span>
         </span>
       </button>
+      <CallButtons peer={user} compact />
       <button
         type="button"
         className="icon-button buddy-remove"

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { DmTypingLine } from '../chat/attention-parts.js';
+import { CallButtons } from '../calls/call-buttons.js';
 import { Composer } from '../chat/composer.js';
 import { buddyStatus } from '../state/buddies-actions.js';
 import { useAppState, useController } from '../state/use-controller.js';
@@ -54,6 +55,7 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
             <span className="otr-tag">Off the record</span> end-to-end encrypted
           </p>
         </div>
+        <CallButtons peer={thread.peer} />
         <button
           type="button"
           className="secondary"

@@ -2,6 +2,7 @@ import type { User } from '@parley/protocol';
 import { login, logout, me as fetchMe, ParleyClient, ParleyError, register, type ConnectionStatus } from '@parley/sdk';
 import { initialState, type AppState } from './app-state.js';
 import { createAttentionActions } from './attention-actions.js';
+import { createCallActions } from '../calls/call-actions.js';
 import { createAwayTracker } from './away.js';
 import { createBuddyActions } from './buddies-actions.js';
 import { createChatActions } from './chat-actions.js';
@@ -37,6 +38,14 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     openRoom: (id) => rooms.openOrJoin(id),
     openDm: (peer) => dms.open(peer),
   });
+  const calls = createCallActions({
+    baseUrl: options.baseUrl,
+    client: () => ctx.client,
+    me: () => store.get().me,
+    keys: dms.keys,
+    toast: (kind, text) => ctx.toast(kind, text),
+    notify: (...args) => ctx.notify(...args),
+  });
   let backTimer: ReturnType<typeof setTimeout> | undefined;
   let session = 0;
 
@@ -45,6 +54,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
 
   function endSession(notice?: string): void {
     session += 1;
+    calls.stop();
     dms.stop();
     buddies.stop();
     navigation.stop();
@@ -132,6 +142,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     client.on('settings:update', (event) => attention.onSettings(event));
     void attention.loadSettings();
     void attention.loadPush();
+    calls.start(client);
     // Alongside the rooms, not before them: a slow key or buddy answer must not hold up the app.
     // The SDK holds dm:new until the first listener, which dms.start adds once the key pair is loaded.
     const extras = Promise.all([dms.start(client, user.id), buddies.start(client)]);
@@ -163,6 +174,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     buddies,
     roomAdmin,
     navigation,
+    calls,
     notifications: { enable: notifier.enable },
     dismissToast: (id: number) => store.set((s) => ({ ...s, toasts: s.toasts.filter((t) => t.id !== id) })),
 

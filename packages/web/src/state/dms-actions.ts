@@ -195,6 +195,8 @@ export function createDmActions(ctx: Ctx) {
   return {
     open,
     markRead,
+    /** The private-message keys, for what else is sealed with them (call signalling). */
+    keys,
 
     /** At session start: this browser's identity, published; then the conversation events. */
     async start(client: ParleyClient, userId: string): Promise<void> {
