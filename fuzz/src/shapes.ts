@@ -12,10 +12,12 @@ export const EVENT_NAMES = [
   'dm:ack',
   'keys:publish',
   'keys:get',
+  'keys:remove',
   'buddy:request',
   'buddy:respond',
   'buddy:remove',
   'buddy:list',
+  'buddy:block',
   'presence:set',
   'call:signal',
 ];
@@ -38,7 +40,24 @@ export const HOSTILE_NAMES = [
 ];
 
 const HUGE_NUMBERS = ['1e309', '-1e309', '9007199254740993', '1e-400', '-0', '123456789e99999', '0.' + '9'.repeat(400)];
-const FIELDS = ['roomId', 'name', 'topic', 'body', 'sinceSeq', 'limit', 'to', 'payload', 'ids', 'data', 'username'];
+const FIELDS = [
+  'roomId',
+  'name',
+  'topic',
+  'body',
+  'sinceSeq',
+  'limit',
+  'to',
+  'payload',
+  'ids',
+  'data',
+  'username',
+  // Devices (issue 13): per-device copies, device ids, blocking.
+  'copies',
+  'deviceId',
+  'publicKey',
+  'blocked',
+];
 
 /** JSON text nested `depth` deep, as arrays or objects. */
 export function deepJson(depth: number, asObject: boolean): string {

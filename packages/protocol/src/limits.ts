@@ -17,6 +17,10 @@ export const DM_TTL_DEFAULT_SECONDS = 120;
 export const DM_TTL_MAX_SECONDS = 600;
 export const DM_PAYLOAD_MAX = 16_384;
 export const PUBLIC_KEY_MAX = 1024;
+/** Extension: devices (key pairs) one user may have; publishing one more replaces the oldest. */
+export const DEVICES_MAX = 8;
+/** Extension: ciphertexts one dm:send may carry (every device of both people). */
+export const DM_COPIES_MAX = 2 * DEVICES_MAX;
 export const CALL_SIGNAL_DATA_MAX = 16_384;
 /** room:list answers at most this many rooms a page (default: ROOM_LIST_LIMIT_DEFAULT). */
 export const ROOM_LIST_LIMIT_MAX = 100;

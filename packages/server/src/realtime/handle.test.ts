@@ -16,10 +16,12 @@ const wrongField: Record<RequestName, unknown> = {
   'dm:ack': { ids: 'a' },
   'keys:publish': { publicKey: 5 },
   'keys:get': {},
+  'keys:remove': { deviceId: 'a b' },
   'buddy:request': { username: 'a b' },
   'buddy:respond': { username: 'bob', accept: 'yes' },
   'buddy:remove': {},
   'buddy:list': null,
+  'buddy:block': { username: 'bob', blocked: 'yes' },
   'presence:set': { status: 'busy' },
   'call:signal': { to: 'bob', callId: 'c', kind: 'dance' },
 };
