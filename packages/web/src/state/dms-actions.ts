@@ -1,5 +1,6 @@
 import { DM_PAYLOAD_MAX, type DmNew, type DmStatus, type User } from '@parley/protocol';
 import type { ParleyClient } from '@parley/sdk';
+import { acceptedContacts } from '../dms/known-keys.js';
 import type { DmMessage } from './app-state.js';
 import { describeDmError } from './dm-errors.js';
 import { createDmKeys } from './dm-keys.js';
@@ -161,14 +162,15 @@ export function createDmActions(ctx: Ctx) {
       status,
     };
     const viewing = isViewing(peer.username);
-    store.set((s) => addToThread(s, peer, message, { viewing, request: dm.request === true }));
+    const request = dm.request === true && !acceptedContacts.has(user.id, peer.username);
+    store.set((s) => addToThread(s, peer, message, { viewing, request }));
     ack(dm.id);
     const thread = store.get().dms[threadKey(peer.username)];
     if (!thread?.peerDevices) void keys.refresh(peer);
     if (!viewing && !own) {
       ctx.toast(
         'info',
-        dm.request ? `Message request from ${dm.from.username}` : `Off-the-record message from ${dm.from.username}`,
+        request ? `Message request from ${dm.from.username}` : `Off-the-record message from ${dm.from.username}`,
       );
       // No text in the notification: the system may keep notifications on disk, and these are off the record.
       ctx.notify(`${dm.from.username} (off the record)`, 'New private message', `dm:${dm.from.id}`, () =>
@@ -246,6 +248,8 @@ export function createDmActions(ctx: Ctx) {
     dismissDeviceNotice: (username: string) => keys.dismissNotice(username),
 
     acceptRequest(username: string): void {
+      const user = me();
+      if (user) acceptedContacts.add(user.id, username);
       store.set((s) => acceptRequest(s, username));
     },
 
