@@ -19,6 +19,12 @@ import { assessDevices, describeChange, isVerified, verifyAll } from './dm-trust
 
 export type DmKeys = ReturnType<typeof createDmKeys>;
 
+/**
+ * How long a device list is used before a send asks again: a device added a moment ago (the
+ * user's own new browser) gets its copy of the next message.
+ */
+const LIST_FRESH_MS = 5000;
+
 const fingerprints = async (keys: string[]) => (await Promise.all(keys.map(keyFingerprint))).join(', ');
 
 /**
@@ -36,6 +42,8 @@ export function createDmKeys(ctx: Ctx) {
   let generation = 0;
   /** Every device of each user we know of, by lower-case username (ours included). */
   const devicesOf = new Map<string, DeviceKey[]>();
+  /** When each list was last asked for: a send asks again when it is older than LIST_FRESH_MS. */
+  const fetchedAt = new Map<string, number>();
 
   const me = () => store.get().me;
 
@@ -47,6 +55,7 @@ export function createDmKeys(ctx: Ctx) {
     // An old server answers one key: that is one device.
     const devices = result.devices ?? [{ deviceId: 'default', publicKey: result.publicKey, updatedAt: '' }];
     devicesOf.set(threadKey(username), devices);
+    fetchedAt.set(threadKey(username), Date.now());
     return devices;
   }
 
@@ -127,6 +136,8 @@ export function createDmKeys(ctx: Ctx) {
     refreshMine,
     identity: () => identity,
     devices: (username: string) => devicesOf.get(threadKey(username)),
+    /** Whether the list of `username`'s devices may be out of date (a device added elsewhere since). */
+    isStale: (username: string) => Date.now() - (fetchedAt.get(threadKey(username)) ?? 0) > LIST_FRESH_MS,
 
     /**
      * Loads (or makes) this browser's device for the user; answers false when a newer session
@@ -207,6 +218,7 @@ export function createDmKeys(ctx: Ctx) {
       generation += 1;
       identity = undefined;
       devicesOf.clear();
+      fetchedAt.clear();
     },
   };
 }

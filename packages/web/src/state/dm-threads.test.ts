@@ -74,5 +74,10 @@ describe('private conversations in memory', () => {
       request: false,
     });
     expect(s.dms[threadKey('ana')]?.unread).toBe(1);
+    // An answer to a conversation we began is no request.
+    const ben = { id: 'b', username: 'ben' };
+    let t = addToThread(initialState, ben, message({ localId: 'm1' }), { viewing: true, request: false });
+    t = addToThread(t, ben, message({ localId: 'm2', mine: false }), { viewing: true, request: true });
+    expect(t.dms[threadKey('ben')]?.request).toBe(false);
   });
 });

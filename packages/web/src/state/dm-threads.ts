@@ -83,8 +83,9 @@ export function addToThread(
     ...t,
     messages: insertMessage(t.messages, message),
     unread: options.viewing || message.mine ? t.unread : t.unread + 1,
-    // A request stays one until accepted; a message from a buddy (no request) never makes one.
-    request: t.request === true || options.request,
+    // A request stays one until accepted; a message from a buddy (no request) never makes one,
+    // nor does an answer in a conversation we wrote in first.
+    request: t.request === true || (options.request && !t.messages.some((m) => m.mine) && !message.mine),
   }));
 }
 

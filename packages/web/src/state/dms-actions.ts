@@ -70,8 +70,8 @@ export function createDmActions(ctx: Ctx) {
     if (!client || !user || !keys.identity()) return fail(localId, 'Not connected');
     store.set((s) => patchMessage(s, { localId }, { status: 'sending', error: undefined }));
     let thread = store.get().dms[threadKey(username)];
-    if (thread && !thread.peerDevices?.length) {
-      await keys.refresh(thread.peer);
+    if (thread && (!thread.peerDevices?.length || keys.isStale(username) || keys.isStale(user.username))) {
+      await Promise.all([keys.refresh(thread.peer), keys.refreshMine()]);
       thread = store.get().dms[threadKey(username)];
     }
     const message = thread?.messages.find((m) => m.localId === localId);
