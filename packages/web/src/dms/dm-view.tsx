@@ -139,7 +139,7 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
           </button>
         </div>
       )}
-      {thread.keyProblem && !thread.keyChanged && (
+      {thread.keyProblem && !thread.keyChanged && !insecure && (
         <div className="otr-notice otr-notice-bad" role="status">
           Cannot send yet: {thread.keyProblem}.
         </div>
@@ -158,34 +158,37 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
           This browser cannot store your key: you get a new one, and a new safety number, on every reload.
         </div>
       )}
-      <details className="safety" open={Boolean(thread.keyChanged)}>
-        <summary>Safety number</summary>
-        {thread.safetyNumber ? (
-          <>
-            <p className="safety-number" data-testid="safety-number">
-              {/* Three rows of four groups, as people read them out; the spaces keep it one string when copied. */}
-              {thread.safetyNumber.split(' ').map((group, i, all) => (
-                <span key={i}>
-                  {group}
-                  {i < all.length - 1 ? ' ' : ''}
-                </span>
-              ))}
-            </p>
-            <p className="hint">
-              One number for both of you and all your devices: {peer} sees the same 60 digits when nobody is in between.
-              Compare them in person or on a call.
-            </p>
-            {!thread.verified && (
-              <button type="button" className="secondary" onClick={() => dms.verify(peer)}>
-                The numbers match: mark as verified
-              </button>
-            )}
-          </>
-        ) : (
-          <p className="hint">Not known until {peer} has a key.</p>
-        )}
-      </details>
+      {!insecure && (
+        <details className="safety" open={Boolean(thread.keyChanged)}>
+          <summary>Safety number</summary>
+          {thread.safetyNumber ? (
+            <>
+              <p className="safety-number" data-testid="safety-number">
+                {/* Three rows of four groups, as people read them out; the spaces keep it one string when copied. */}
+                {thread.safetyNumber.split(' ').map((group, i, all) => (
+                  <span key={i}>
+                    {group}
+                    {i < all.length - 1 ? ' ' : ''}
+                  </span>
+                ))}
+              </p>
+              <p className="hint">
+                One number for both of you and all your devices: {peer} sees the same 60 digits when nobody is in
+                between. Compare them in person or on a call.
+              </p>
+              {!thread.verified && (
+                <button type="button" className="secondary" onClick={() => dms.verify(peer)}>
+                  The numbers match: mark as verified
+                </button>
+              )}
+            </>
+          ) : (
+            <p className="hint">Not known until {peer} has a key.</p>
+          )}
+        </details>
+      )}
       <DmMessages
+        encrypted={!insecure}
         peer={peer}
         me={me.username}
         messages={thread.messages}
