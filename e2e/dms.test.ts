@@ -90,16 +90,21 @@ describe('off-the-record private messages', () => {
     const secret = `meet at the old mill at ${uniqueName('dawn')}`;
     await sendViaUi(alice.page, secret);
 
-    // Bob is told (toast, badge), opens the conversation and reads the decrypted text.
+    // Bob is told (toast, badge), opens the conversation and reads the decrypted text. They are
+    // not buddies: it comes as a request, which Bob accepts before he can answer.
     await bob.page
       .getByRole('status')
-      .filter({ hasText: `Off-the-record message from ${aliceName}` })
+      .filter({ hasText: `Message request from ${aliceName}` })
       .waitFor();
     const entry = dmEntry(bob.page, aliceName);
     await expect.poll(() => entry.getByTestId('unread').textContent(), { timeout: 10_000 }).toBe('1');
     await entry.click();
     await expect.poll(() => dmTexts(bob.page), { timeout: 10_000 }).toEqual([secret]);
     await expect.poll(() => dmStatuses(alice.page), { timeout: 10_000 }).toEqual(['delivered']);
+    // No warning on a first conversation, on either side.
+    expect(await bob.page.getByTestId('key-warning').count()).toBe(0);
+    expect(await alice.page.getByTestId('key-warning').count()).toBe(0);
+    await bob.page.getByTestId('dm-request').getByRole('button', { name: 'Accept' }).click();
 
     const reply = `bringing the map, ${uniqueName('x')}`;
     await sendViaUi(bob.page, reply);
@@ -114,13 +119,16 @@ describe('off-the-record private messages', () => {
     firstNumber = aliceNumber;
     await screenshot(bob.page, 'dm');
 
-    // On the wire: dm:send carried an AES-GCM envelope, and the recipient got that same envelope.
+    // On the wire: dm:send carried one AES-GCM envelope per device (Bob has one, Alice no
+    // other), and the recipient got that same envelope.
     const sent = eventPayloads(aliceFrames, 'dm:send');
     const received = eventPayloads(bobFrames, 'dm:new');
     expect(sent).toHaveLength(1);
-    const envelope = JSON.parse(String(sent[0]?.payload)) as Record<string, unknown>;
+    const copies = sent[0]?.copies as { username: string; payload: string }[];
+    expect(copies.map((c) => c.username)).toEqual([bobName]);
+    const envelope = JSON.parse(String(copies[0]?.payload)) as Record<string, unknown>;
     expect(Object.keys(envelope).sort()).toEqual(['ct', 'iv', 'k', 'v']);
-    expect(received.map((dm) => dm.payload)).toEqual([sent[0]?.payload]);
+    expect(received.map((dm) => dm.payload)).toEqual([copies[0]?.payload]);
     // …and neither the plaintext nor its base64 appears in any frame of either browser, or in the server's logs.
     const wire = [...aliceFrames, ...bobFrames].join('\n');
     expect(wire).toContain('dm:new');
@@ -164,26 +172,23 @@ describe('off-the-record private messages', () => {
     await bob.context.close();
   });
 
-  it("warns when a contact's key changes, and sends only once the new key is trusted", async () => {
-    // Bob signs in from a new browser: a new key pair, published at sign-in.
+  it("tells of a contact's new device neutrally, never as interception, and reaches it too", async () => {
+    // Bob signs in from a new browser: a new device, with its own key pair, published at sign-in.
     const newBob = await openApp(browser, server);
     await signInViaUi(newBob.page, bobName);
     await newBob.page.getByRole('navigation', { name: 'Rooms' }).waitFor();
 
     await alice.page.getByRole('button', { name: 'End', exact: true }).click();
     await openDmFromMembers(alice.page, bobName);
-    const warning = alice.page.getByTestId('key-warning');
-    await warning.waitFor();
-    expect(await warning.textContent()).toContain(`${bobName}'s key changed`);
+    const notice = alice.page.getByTestId('device-notice');
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain(`${bobName} added a device`);
+    expect(await alice.page.getByTestId('key-warning').count()).toBe(0);
     const changedNumber = await readSafetyNumber(alice.page);
     expect(changedNumber).not.toBe(firstNumber);
-    await alice.page.locator('#composer-input').fill('hello new browser');
-    expect(await alice.page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
-    await screenshot(alice.page, 'dm-key-changed');
+    await screenshot(alice.page, 'dm-device-added');
 
-    await warning.getByRole('button', { name: /trust the new key/ }).click();
-    await warning.waitFor({ state: 'detached' });
-    await alice.page.locator('#composer-input').press('Enter');
+    await sendViaUi(alice.page, 'hello new browser');
     await dmEntry(newBob.page, aliceName).click();
     await expect.poll(() => dmTexts(newBob.page), { timeout: 10_000 }).toEqual(['hello new browser']);
     expect(await readSafetyNumber(newBob.page)).toBe(changedNumber);

@@ -144,7 +144,11 @@ describe('buddy panel and private chats on screen', () => {
     await page.locator('.safety summary').click();
     await screenshot(page, 'dm-safety-number');
 
-    // Leo turns up with a new key (a new browser, say): Maya's next look at his key warns her.
+    // Maya compared the numbers with Leo and marked him verified; then the key of the device she
+    // verified changes: her next look at his keys warns her (an unverified contact's new key
+    // would be a neutral notice).
+    await page.getByRole('button', { name: /mark as verified/ }).click();
+    await page.getByTestId('dm-verified').waitFor();
     leoIdentity = await createIdentity();
     expectOk(await leo.client.request('keys:publish', { publicKey: leoIdentity.publicKey }));
     await page.getByRole('button', { name: 'Close', exact: true }).click();

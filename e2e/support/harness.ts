@@ -29,7 +29,7 @@ export async function closeAppAndBrowser(server: TestServer | undefined, browser
   await server?.close();
 }
 
-/** `extraArgs`: e.g. the fake camera and microphone the call tests use. */
+/** `extraArgs`: more Chromium switches: the calls' fake camera and microphone, `--host-resolver-rules`… */
 export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -15,10 +15,12 @@ export const EVENT_NAMES = [
   'dm:ack',
   'keys:publish',
   'keys:get',
+  'keys:remove',
   'buddy:request',
   'buddy:respond',
   'buddy:remove',
   'buddy:list',
+  'buddy:block',
   'presence:set',
   'call:signal',
   // Wave 2, rooms with owners (issue 15).
@@ -87,6 +89,11 @@ const FIELDS = [
   'sendReadReceipts',
   'callId',
   'kind',
+  // Devices (issue 13): per-device copies, device ids, blocking.
+  'copies',
+  'deviceId',
+  'publicKey',
+  'blocked',
 ];
 
 /** JSON text nested `depth` deep, as arrays or objects. */

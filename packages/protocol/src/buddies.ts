@@ -7,6 +7,8 @@ export const BuddyRequest = z.object({ username: Username });
 export const BuddyRespond = z.object({ username: Username, accept: z.boolean() });
 export const BuddyRemove = z.object({ username: Username });
 export const BuddyList = z.object({});
+/** Extension: a blocked user cannot send the blocker private messages, buddy requests or calls. */
+export const BuddyBlock = z.object({ username: Username, blocked: z.boolean() });
 export const PresenceSet = z.object({ status: z.enum(['online', 'away']) });
 
 export type PresenceStatus = 'online' | 'away' | 'offline';
@@ -16,6 +18,8 @@ export interface BuddyListResult {
   buddies: { user: User; status: PresenceStatus; lastSeenAt?: string }[];
   incoming: User[];
   outgoing: User[];
+  /** Extension: the users the caller blocked. */
+  blocked?: User[];
 }
 
 export const CallSignal = z.object({

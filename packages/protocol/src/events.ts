@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import type { MessageSearchResult, ReadState, ReadUpdate, Settings, TypingEvent } from './attention.js';
 import { MessageSearch, ReadMark, SettingsGet, SettingsUpdate, Typing } from './attention.js';
 import type { BuddyListResult } from './buddies.js';
-import { BuddyList, BuddyRemove, BuddyRequest, BuddyRespond, CallSignal, PresenceSet } from './buddies.js';
+import { BuddyBlock, BuddyList, BuddyRemove, BuddyRequest, BuddyRespond, CallSignal, PresenceSet } from './buddies.js';
 import type { CallStatus } from './calls.js';
-import type { DmNew, DmStatus } from './dms.js';
-import { DmAck, DmSend, KeysGet, KeysPublish } from './dms.js';
+import type { DmNew, DmSendResult, DmStatus, KeysGetResult } from './dms.js';
+import { DmAck, DmSend, KeysGet, KeysPublish, KeysRemove } from './dms.js';
 import type { Message, Room, User } from './entities.js';
 import type { AckResult } from './errors.js';
 import type { MessageNew, RoomJoinResult, RoomMember } from './rooms.js';
@@ -30,10 +30,12 @@ export const requestSchemas = {
   'dm:ack': DmAck,
   'keys:publish': KeysPublish,
   'keys:get': KeysGet,
+  'keys:remove': KeysRemove,
   'buddy:request': BuddyRequest,
   'buddy:respond': BuddyRespond,
   'buddy:remove': BuddyRemove,
   'buddy:list': BuddyList,
+  'buddy:block': BuddyBlock,
   'presence:set': PresenceSet,
   'call:signal': CallSignal,
   // Wave 2, "Rooms with owners" (room:delete and room:bans are Parley's additions).
@@ -74,14 +76,16 @@ export interface RequestResults {
   'message:edit': { message: Message };
   'message:delete': { message: Message };
   'reaction:set': { message: Message };
-  'dm:send': { id: string; status: 'delivered' | 'queued' };
+  'dm:send': DmSendResult;
   'dm:ack': Empty;
   'keys:publish': Empty;
-  'keys:get': { publicKey: string };
+  'keys:get': KeysGetResult;
+  'keys:remove': Empty;
   'buddy:request': Empty;
   'buddy:respond': Empty;
   'buddy:remove': Empty;
   'buddy:list': BuddyListResult;
+  'buddy:block': Empty;
   'presence:set': Empty;
   'call:signal': Empty;
   'room:update': { room: Room };

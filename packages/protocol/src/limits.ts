@@ -17,7 +17,15 @@ export const DM_TTL_DEFAULT_SECONDS = 120;
 export const DM_TTL_MAX_SECONDS = 600;
 export const DM_PAYLOAD_MAX = 16_384;
 export const PUBLIC_KEY_MAX = 1024;
-export const CALL_SIGNAL_DATA_MAX = 16_384;
+/** Extension: devices (key pairs) one user may have; publishing one more replaces the oldest. */
+export const DEVICES_MAX = 8;
+/** Extension: ciphertexts one dm:send may carry (every device of both people). */
+export const DM_COPIES_MAX = 2 * DEVICES_MAX;
+/**
+ * `call:signal`'s data as JSON: a sealed offer carries one copy per device of the callee (up to
+ * DEVICES_MAX copies of a few KB of SDP each), so it stays under MAX_EVENT_BYTES' default.
+ */
+export const CALL_SIGNAL_DATA_MAX = 60_000;
 /** room:list answers at most this many rooms a page (default: ROOM_LIST_LIMIT_DEFAULT). */
 export const ROOM_LIST_LIMIT_MAX = 100;
 export const ROOM_LIST_LIMIT_DEFAULT = 50;

@@ -206,6 +206,9 @@ export async function createApp(deps: {
     fanout,
     db: database.db,
     findUser: (username) => auth.findUser(username),
+    // Late-bound: the buddies service is made below; these run only once events flow.
+    areBuddies: (userId, otherId) => buddies.areBuddies(userId, otherId),
+    isBlocked: (userId, otherId) => buddies.isBlocked(userId, otherId),
     queueCaps: {
       perPair: config.dmQueuePerPair,
       perSender: config.dmQueuePerSender,

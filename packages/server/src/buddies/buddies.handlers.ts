@@ -8,6 +8,7 @@ export function buddiesHandlers(buddies: BuddiesService, presence: PresenceServi
     'buddy:respond': (input, { user }) => buddies.respond(user, input),
     'buddy:remove': (input, { user }) => buddies.remove(user, input),
     'buddy:list': (_input, { user }) => buddies.list(user),
+    'buddy:block': (input, { user }) => buddies.block(user, input),
     'presence:set': (input, { user, socketId }) => presence.set(user, socketId, input.status),
   };
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 import type { Fanout } from '../realtime/fanout.js';
 import type { PresenceService } from '../presence/presence.service.js';
+import * as blocks from './blocks.store.js';
 import * as store from './buddies.store.js';
 
 type Empty = Record<never, never>;
@@ -12,8 +13,12 @@ export interface BuddiesService {
   respond(user: User, input: ParsedRequest<'buddy:respond'>): Promise<Empty>;
   remove(user: User, input: ParsedRequest<'buddy:remove'>): Promise<Empty>;
   list(user: User): Promise<RequestResult<'buddy:list'>>;
+  /** Extension: blocks or unblocks a user; a block also ends the buddy pair and any request. */
+  block(user: User, input: ParsedRequest<'buddy:block'>): Promise<Empty>;
   buddyIdsOf(userId: string): Promise<string[]>;
+  /** False while either blocked the other (so calls, which need buddies, stop too). */
   areBuddies(userId: string, otherId: string): Promise<boolean>;
+  isBlocked(userId: string, otherId: string): Promise<boolean>;
 }
 
 export function createBuddiesService(deps: {
@@ -43,6 +48,9 @@ export function createBuddiesService(deps: {
   return {
     async request(user, input) {
       const target = await other(user, input.username);
+      // Refused as a declined request would look: the blocked user learns nothing new.
+      if (await blocks.isBlockedEitherWay(db, user.id, target.id))
+        throw new AppError('FORBIDDEN', `you cannot ask ${target.username} to be your buddy`);
       if (await store.isBuddy(db, user.id, target.id)) return {};
       // They asked first: asking back is accepting.
       if (await store.acceptRequest(db, target.id, user.id, new Date())) {
@@ -81,20 +89,34 @@ export function createBuddiesService(deps: {
     },
 
     async list(user) {
-      const [rows, incoming, outgoing] = await Promise.all([
+      const [rows, incoming, outgoing, blocked] = await Promise.all([
         store.listBuddies(db, user.id),
         store.listIncoming(db, user.id),
         store.listOutgoing(db, user.id),
+        blocks.listBlocked(db, user.id),
       ]);
       const statuses = await presence.statusOf(rows.map((r) => r.user.id));
       const buddies = rows.map(({ user: buddy, lastSeenAt }) => {
         const status = statuses.get(buddy.id) ?? 'offline';
         return status === 'offline' && lastSeenAt ? { user: buddy, status, lastSeenAt } : { user: buddy, status };
       });
-      return { buddies, incoming, outgoing };
+      return { buddies, incoming, outgoing, blocked };
+    },
+
+    async block(user, input) {
+      const target = await other(user, input.username);
+      await blocks.setBlocked(db, user.id, target.id, input.blocked, new Date());
+      if (input.blocked && (await store.removeRelation(db, user.id, target.id))) {
+        fanout.toUser(target.id, 'buddy:update', { user, relation: 'removed' });
+        fanout.toUser(user.id, 'buddy:update', { user: target, relation: 'removed' });
+      }
+      return {};
     },
 
     buddyIdsOf: (userId) => store.listBuddyIds(db, userId),
-    areBuddies: (userId, otherId) => store.isBuddy(db, userId, otherId),
+    async areBuddies(userId, otherId) {
+      return (await store.isBuddy(db, userId, otherId)) && !(await blocks.isBlockedEitherWay(db, userId, otherId));
+    },
+    isBlocked: (userId, otherId) => blocks.isBlockedEitherWay(db, userId, otherId),
   };
 }

@@ -56,7 +56,13 @@ describe.each(kinds)('buddies and presence on %s', (kind) => {
     await eventually(() => (aliceUpdates.length > 0 ? true : undefined));
     expect(aliceUpdates).toEqual([{ user: bob.user, relation: 'buddy' }]);
     const list = expectOk(await alice.client.request('buddy:list', {}));
-    expect(list).toEqual({ ok: true, buddies: [{ user: bob.user, status: 'online' }], incoming: [], outgoing: [] });
+    expect(list).toEqual({
+      ok: true,
+      buddies: [{ user: bob.user, status: 'online' }],
+      incoming: [],
+      outgoing: [],
+      blocked: [],
+    });
     alice.client.close();
     bob.client.close();
   });

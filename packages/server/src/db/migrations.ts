@@ -191,6 +191,31 @@ const migrations: Record<string, Migration> = {
     },
   },
   ...attentionMigrations,
+  '0010_device_keys': {
+    async up(db: Kysely<unknown>) {
+      // One public key per device (browser) of a user; public_keys keeps the newest, for old clients.
+      await db.schema
+        .createTable('device_keys')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('device_keys_pk', ['user_id', 'device_id'])
+        .execute();
+    },
+  },
+  '0011_blocks': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('blocks')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('blocked_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('blocks_pk', ['user_id', 'blocked_id'])
+        .execute();
+      await db.schema.createIndex('blocks_blocked').on('blocks').column('blocked_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

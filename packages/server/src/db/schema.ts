@@ -77,6 +77,19 @@ export interface PublicKeysTable {
   updated_at: string;
 }
 
+export interface DeviceKeysTable {
+  user_id: string;
+  device_id: string;
+  public_key: string;
+  updated_at: string;
+}
+
+export interface BlocksTable {
+  user_id: string;
+  blocked_id: string;
+  created_at: string;
+}
+
 export interface BuddyRequestsTable {
   from_id: string;
   to_id: string;
@@ -166,6 +179,8 @@ export interface Tables {
   buddy_requests: BuddyRequestsTable;
   buddies: BuddiesTable;
   public_keys: PublicKeysTable;
+  device_keys: DeviceKeysTable;
+  blocks: BlocksTable;
   users: UsersTable;
   sessions: SessionsTable;
   rooms: RoomsTable;

@@ -3,9 +3,10 @@ import type { DmService } from './dms.service.js';
 
 export function dmsHandlers(dms: DmService): Handlers {
   return {
-    'dm:send': (input, { user }) => dms.send(user, input),
-    'dm:ack': (input, { user }) => dms.ack(user, input),
-    'keys:publish': (input, { user }) => dms.publishKey(user, input),
+    'dm:send': (input, { user, socketId }) => dms.send(user, input, socketId),
+    'dm:ack': (input, { user, socketId }) => dms.ack(user, input, socketId),
+    'keys:publish': (input, { user, socketId }) => dms.publishKey(user, input, socketId),
     'keys:get': (input) => dms.getKey(input),
+    'keys:remove': (input, { user }) => dms.removeKey(user, input),
   };
 }

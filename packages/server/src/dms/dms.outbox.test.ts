@@ -3,7 +3,14 @@ import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../realtime/redis-adapter.js';
 import { TEST_REDIS_URL, eventually, requireServices, uniqueName } from '../test-support/index.js';
-import { createMemoryOutbox, type DmOutbox, type Expired, type OutboxEntry, type QueueCaps } from './dms.outbox.js';
+import {
+  createMemoryOutbox,
+  type DmOutbox,
+  type Expired,
+  type OutboxEntry,
+  type OutboxFaults,
+  type QueueCaps,
+} from './dms.outbox.js';
 import { createRedisOutbox } from './dms.redis-outbox.js';
 
 const services = await requireServices('redis');
@@ -12,17 +19,17 @@ afterAll(async () => {
   for (const c of redisClients) await c.quit();
 });
 
-const implementations: [string, () => Promise<DmOutbox>][] = [
-  ['in-process', () => Promise.resolve(createMemoryOutbox())],
-];
+/** Opens an outbox; `faults` (and a shared prefix) let a test stop a put half-way and retry on a sound one. */
+type Open = (faults?: OutboxFaults, prefix?: string) => Promise<DmOutbox>;
+const implementations: [string, Open][] = [['in-process', (faults) => Promise.resolve(createMemoryOutbox(faults))]];
 if (services.redis) {
   implementations.push([
     'redis',
-    async () => {
+    async (faults, prefix) => {
       const client = createClient({ url: TEST_REDIS_URL });
       await client.connect();
       redisClients.push(client);
-      return createRedisOutbox(client, uniqueName('outbox'));
+      return createRedisOutbox(client, prefix ?? uniqueName('outbox'), faults);
     },
   ]);
 }
@@ -139,5 +146,71 @@ describe.each(implementations)('the %s outbox', (_name, open) => {
     expect(await outbox.pendingFor('bob-id')).toEqual([]);
     expect(await outbox.ack('bob-id', [short.id])).toEqual([]);
     await outbox.close();
+  });
+
+  it('delivers on the first recipient device, keeps the copies other devices have not acknowledged', async () => {
+    const outbox = await open();
+    const dm = entry({
+      copies: [
+        { userId: 'bob-id', deviceId: 'b1', payload: 'c1' },
+        { userId: 'bob-id', deviceId: 'b2', payload: 'c2' },
+        { userId: 'alice-id', deviceId: 'a2', payload: 'c3' },
+      ],
+    });
+    await outbox.put(dm, roomy);
+    expect((await outbox.pendingForDevice('bob-id', 'b1')).map((e) => e.id)).toEqual([dm.id]);
+    expect((await outbox.pendingForDevice('alice-id', 'a2')).map((e) => e.id)).toEqual([dm.id]);
+    expect(await outbox.pendingForDevice('alice-id', 'a1')).toEqual([]);
+    expect(await outbox.pendingForDevice('mallory-id', 'b1')).toEqual([]);
+    // The sender's other device, and a stranger naming the recipient's device: no delivery.
+    expect(await outbox.ack('alice-id', [dm.id], 'a2')).toEqual([]);
+    expect(await outbox.ack('mallory-id', [dm.id], 'b1')).toEqual([]);
+    expect(await outbox.pendingForDevice('alice-id', 'a2')).toEqual([]);
+    expect(await outbox.ack('bob-id', [dm.id], 'b1')).toEqual([{ id: dm.id, fromId: 'alice-id' }]);
+    expect(await outbox.ack('bob-id', [dm.id], 'b1')).toEqual([]);
+    expect(await outbox.statusesFor('alice-id')).toEqual([{ id: dm.id, status: 'delivered' }]);
+    expect((await outbox.pendingForDevice('bob-id', 'b2')).map((e) => e.id)).toEqual([dm.id]);
+    expect(await outbox.put({ ...dm, id: randomUUID() }, roomy)).toEqual({ state: 'delivered', id: dm.id });
+    expect(await outbox.ack('bob-id', [dm.id], 'b2')).toEqual([]);
+    expect(await outbox.pendingForDevice('bob-id', 'b2')).toEqual([]);
+    expect(await outbox.countFor('bob-id')).toBe(0);
+    await outbox.close();
+  });
+
+  it('keeps statuses for the sender for the TTL, then forgets them', async () => {
+    const outbox = await open();
+    // Sent 1.6 s ago with a 2 s TTL: 0.4 s left to wait, and statuses kept 2 s after they happen.
+    const sentAt = Date.now() - 1600;
+    const delivered = entry({ sentAt, expiresAt: sentAt + 2000 });
+    const expiring = entry({ sentAt, expiresAt: sentAt + 2000 });
+    await outbox.put(delivered, roomy);
+    await outbox.put(expiring, roomy);
+    await outbox.ack('bob-id', [delivered.id]);
+    await eventually(async () => ((await outbox.statusesFor('alice-id')).length === 2 ? true : undefined), 3000);
+    expect(await outbox.statusesFor('alice-id')).toEqual([
+      { id: delivered.id, status: 'delivered' },
+      { id: expiring.id, status: 'expired' },
+    ]);
+    await eventually(async () => ((await outbox.statusesFor('alice-id')).length === 0 ? true : undefined), 6000);
+    await outbox.close();
+  });
+
+  it('never answers delivered for a message whose put stopped between claim and store (a crash)', async () => {
+    const faults: OutboxFaults = { failAfterClaim: true };
+    const prefix = uniqueName('crash');
+    const crashing = await open(faults, prefix);
+    const dm = entry();
+    await expect(crashing.put(dm, roomy)).rejects.toThrow(/simulated crash/);
+    // The retry: in Redis from another instance; in-process, the same process carrying on.
+    faults.failAfterClaim = false;
+    const sound = _name === 'redis' ? await open(undefined, prefix) : crashing;
+    const retry = { ...dm, id: randomUUID() };
+    expect(await sound.put(retry, roomy)).toEqual({ state: 'new', entry: retry });
+    expect((await sound.pendingFor('bob-id')).map((e) => e.id)).toEqual([retry.id]);
+    expect(await sound.put({ ...dm, id: randomUUID() }, roomy)).toEqual({ state: 'queued', id: retry.id });
+    expect(await sound.ack('bob-id', [retry.id])).toEqual([{ id: retry.id, fromId: 'alice-id' }]);
+    expect(await sound.put({ ...dm, id: randomUUID() }, roomy)).toEqual({ state: 'delivered', id: retry.id });
+    await sound.close();
+    if (sound !== crashing) await crashing.close();
   });
 });

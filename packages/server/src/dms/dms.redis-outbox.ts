@@ -1,13 +1,14 @@
+import type { DmStatus } from '@parley/protocol';
 import type { RedisClient } from '../realtime/redis-adapter.js';
 import {
-  firstCapReached,
+  ttlOf,
   type DmOutbox,
   type Expired,
   type OutboxEntry,
-  type PutResult,
+  type OutboxFaults,
   type QueueCap,
-  type QueueCaps,
 } from './dms.outbox.js';
+import { ACK, EXPIRE, PENDING_FOR_DEVICE, PUT } from './dms.redis-scripts.js';
 
 const SWEEP_EVERY_MS = 500;
 const INBOX_TTL_MS = 11 * 60 * 1000;
@@ -30,30 +31,32 @@ export async function whyRedisPersists(client: RedisClient): Promise<string | un
   }
 }
 
+const asStrings = (reply: unknown): string[] =>
+  Array.isArray(reply) ? reply.filter((v): v is string => typeof v === 'string') : [];
+
 /**
  * Per-recipient inboxes in Redis, every key under a TTL, so that a recipient on any instance
- * gets their messages. Expiry is swept from one sorted set; ZREM decides which instance reports
- * each expiry (exactly one), and which ack delivers (exactly one).
+ * gets their messages. Every step that changes state is one Lua script (dms.redis-scripts.ts):
+ * claim and store are one step, an ack delivers and records the status in one step, and an
+ * expiry is decided by ZREM in one step, so exactly one instance reports it.
  */
-export function createRedisOutbox(client: RedisClient, prefix: string): DmOutbox {
+export function createRedisOutbox(client: RedisClient, prefix: string, faults: OutboxFaults = {}): DmOutbox {
   const key = {
     entry: (id: string) => `${prefix}:dm:${id}`,
     inbox: (toId: string) => `${prefix}:dm:inbox:${toId}`,
-    /** What one sender has waiting: for all recipients, and for each. Scored by expiry, as inboxes. */
-    sent: (fromId: string) => `${prefix}:dm:sent:${fromId}`,
-    pair: (fromId: string, toId: string) => `${prefix}:dm:pair:${fromId}:${toId}`,
-    client: (fromId: string, clientMsgId: string) => `${prefix}:dm:client:${fromId}:${clientMsgId}`,
+    status: (fromId: string) => `${prefix}:dm:status:${fromId}`,
     expiring: `${prefix}:dm:expiring`,
   };
-  const expiringMember = (e: Pick<OutboxEntry, 'id' | 'fromId' | 'toId'>) => `${e.id}|${e.fromId}|${e.toId}`;
   const listeners: ((expired: Expired) => void)[] = [];
+  const run = (script: string, args: (string | number)[]) =>
+    client.eval(script, { arguments: args.map((a) => String(a)) });
 
   async function sweep(): Promise<void> {
-    const due = await client.zRangeByScore(key.expiring, 0, Date.now(), { LIMIT: { offset: 0, count: 200 } });
+    const now = Date.now();
+    const due = await client.zRangeByScore(key.expiring, 0, now, { LIMIT: { offset: 0, count: 200 } });
     for (const member of due) {
-      if ((await client.zRem(key.expiring, member)) !== 1) continue;
-      const [id = '', fromId = '', toId = ''] = member.split('|');
-      await client.multi().zRem(key.inbox(toId), id).zRem(key.sent(fromId), id).zRem(key.pair(fromId, toId), id).exec();
+      if ((await run(EXPIRE, [prefix, member, Date.now()])) !== 1) continue;
+      const [id = '', fromId = ''] = member.split('|');
       for (const listener of listeners) listener({ id, fromId });
     }
   }
@@ -67,87 +70,68 @@ export function createRedisOutbox(client: RedisClient, prefix: string): DmOutbox
   }, SWEEP_EVERY_MS);
   sweeper.unref();
 
-  /**
-   * Counts are read, then the message is added: instances racing at the edge can pass a cap by
-   * a few messages, never by an unbounded number (each put reads the counts afresh).
-   */
-  async function refusal(entry: OutboxEntry, caps: QueueCaps): Promise<PutResult | undefined> {
-    const now = Date.now();
-    const sets: Record<QueueCap, string> = {
-      perPair: key.pair(entry.fromId, entry.toId),
-      perSender: key.sent(entry.fromId),
-      perRecipient: key.inbox(entry.toId),
-      total: key.expiring,
-    };
-    const [perPair, perSender, perRecipient, total] = await Promise.all(
-      [sets.perPair, sets.perSender, sets.perRecipient, sets.total].map((set) => client.zCount(set, now, '+inf')),
-    );
-    const cap = firstCapReached(
-      { perPair: perPair ?? 0, perSender: perSender ?? 0, perRecipient: perRecipient ?? 0, total: total ?? 0 },
-      caps,
-    );
-    if (!cap) return undefined;
-    const [oldest] = await client.zRangeByScoreWithScores(sets[cap], now, '+inf', { LIMIT: { offset: 0, count: 1 } });
-    return { state: 'full', cap, retryAfterMs: Math.max(1, (oldest?.score ?? now) - now) };
-  }
+  const parseEntries = (raw: unknown) => asStrings(raw).map((json) => JSON.parse(json) as OutboxEntry);
 
   return {
     async put(entry, caps) {
-      const heldId = await client.get(key.client(entry.fromId, entry.clientMsgId));
-      if (heldId) return { state: (await client.exists(key.entry(heldId))) ? 'queued' : 'delivered', id: heldId };
-      const full = await refusal(entry, caps);
-      if (full) return full;
-      const claimed = await client.set(key.client(entry.fromId, entry.clientMsgId), entry.id, {
-        condition: 'NX',
-        expiration: { type: 'PXAT', value: entry.expiresAt },
-      });
-      if (claimed !== 'OK') {
-        const id = await client.get(key.client(entry.fromId, entry.clientMsgId));
-        if (id) return { state: (await client.exists(key.entry(id))) ? 'queued' : 'delivered', id };
+      const reply = asStrings(
+        await run(PUT, [
+          prefix,
+          entry.id,
+          entry.fromId,
+          entry.toId,
+          entry.clientMsgId,
+          JSON.stringify(entry),
+          entry.expiresAt,
+          Date.now(),
+          caps.perPair,
+          caps.perSender,
+          caps.perRecipient,
+          caps.total,
+          INBOX_TTL_MS,
+          faults.failAfterClaim ? '1' : '0',
+          ttlOf(entry),
+        ]),
+      );
+      const [state, value = ''] = reply;
+      if (state === 'new') return { state: 'new', entry };
+      if (state === 'full') {
+        const retryAfterMs = Math.max(1, Number(reply[2]) - Date.now());
+        return { state: 'full', cap: value as QueueCap, retryAfterMs };
       }
-      await client
-        .multi()
-        .set(key.entry(entry.id), JSON.stringify(entry), { expiration: { type: 'PXAT', value: entry.expiresAt } })
-        .zAdd(key.inbox(entry.toId), { score: entry.expiresAt, value: entry.id })
-        .pExpire(key.inbox(entry.toId), INBOX_TTL_MS)
-        .zAdd(key.sent(entry.fromId), { score: entry.expiresAt, value: entry.id })
-        .pExpire(key.sent(entry.fromId), INBOX_TTL_MS)
-        .zAdd(key.pair(entry.fromId, entry.toId), { score: entry.expiresAt, value: entry.id })
-        .pExpire(key.pair(entry.fromId, entry.toId), INBOX_TTL_MS)
-        .zAdd(key.expiring, { score: entry.expiresAt, value: expiringMember(entry) })
-        .exec();
-      return { state: 'new', entry };
+      return { state: state === 'delivered' ? 'delivered' : 'queued', id: value };
     },
 
     async pendingFor(toId) {
       const ids = await client.zRangeByScore(key.inbox(toId), Date.now(), '+inf');
       if (ids.length === 0) return [];
       const raw = await client.mGet(ids.map(key.entry));
-      return raw.flatMap((json) => (json ? [JSON.parse(json) as OutboxEntry] : []));
+      return parseEntries(raw).filter((e) => e.payload !== undefined);
+    },
+
+    async pendingForDevice(userId, deviceId) {
+      const pending = parseEntries(await run(PENDING_FOR_DEVICE, [prefix, userId, deviceId, Date.now()]));
+      return pending.sort((a, b) => a.sentAt - b.sentAt);
     },
 
     countFor(toId) {
       return client.zCount(key.inbox(toId), Date.now(), '+inf');
     },
 
-    async ack(toId, ids) {
-      const delivered: Expired[] = [];
-      for (const id of ids) {
-        const json = await client.get(key.entry(id));
-        if (!json) continue;
-        const entry = JSON.parse(json) as OutboxEntry;
-        if (entry.toId !== toId) continue;
-        if ((await client.zRem(key.expiring, expiringMember(entry))) !== 1) continue;
-        await client
-          .multi()
-          .del(key.entry(id))
-          .zRem(key.inbox(toId), id)
-          .zRem(key.sent(entry.fromId), id)
-          .zRem(key.pair(entry.fromId, toId), id)
-          .exec();
-        delivered.push({ id, fromId: entry.fromId });
-      }
-      return delivered;
+    async ack(userId, ids, deviceId) {
+      const reply = asStrings(await run(ACK, [prefix, userId, deviceId ?? '', Date.now(), ...ids]));
+      return reply.map((pair) => {
+        const [id = '', fromId = ''] = pair.split('|');
+        return { id, fromId };
+      });
+    },
+
+    async statusesFor(fromId) {
+      const kept = await client.zRangeByScore(key.status(fromId), Date.now(), '+inf');
+      return kept.map((member) => {
+        const [id = '', status] = member.split('|');
+        return { id, status: status === 'delivered' ? 'delivered' : 'expired' } satisfies DmStatus;
+      });
     },
 
     onExpired(listener) {

@@ -130,9 +130,11 @@ describe('off-the-record private messages', () => {
     });
     expectOk(await bob.client.request('keys:publish', { publicKey: 'pk-1' }));
     expectOk(await bob.client.request('keys:publish', { publicKey: 'pk-2' }));
+    // An old client (no deviceId) is the device `default`: its key is replaced, not added.
     expect(await alice.client.request('keys:get', { username: bob.user.username.toUpperCase() })).toEqual({
       ok: true,
       publicKey: 'pk-2',
+      devices: [{ deviceId: 'default', publicKey: 'pk-2', updatedAt: expect.any(String) as unknown }],
     });
     alice.client.close();
     bob.client.close();

@@ -14,6 +14,15 @@ export interface Fanout {
   publishUpdate(message: Message): void;
   toRoom<E extends ServerEventName>(roomId: string, event: E, payload: ServerEventPayloads[E]): void;
   toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEventPayloads[E]): void;
+  /** Extension (devices): to the connections bound to one device of the user, on every instance. */
+  toDevice<E extends ServerEventName>(
+    userId: string,
+    deviceId: string,
+    event: E,
+    payload: ServerEventPayloads[E],
+  ): void;
+  /** Binds a connection of this instance to its device (after it published the device's key). */
+  bindDevice(socketId: string, userId: string, deviceId: string): void;
   /** Subscribes every connection of the user, on every instance, to the room's events. */
   subscribeUser(userId: string, roomId: string): Promise<void>;
   unsubscribeUser(userId: string, roomId: string): Promise<void>;
@@ -23,4 +32,5 @@ export interface Fanout {
 
 export const roomChannel = (roomId: string) => `room:${roomId}`;
 export const userChannel = (userId: string) => `user:${userId}`;
+export const deviceChannel = (userId: string, deviceId: string) => `device:${userId}:${deviceId}`;
 export const sessionChannel = (tokenHash: string) => `session:${tokenHash}`;

@@ -1,6 +1,6 @@
 import type { Message, ServerEventName, ServerEventPayloads } from '@parley/protocol';
 import type { Server } from 'socket.io';
-import { roomChannel, userChannel, type Fanout } from './fanout.js';
+import { deviceChannel, roomChannel, userChannel, type Fanout } from './fanout.js';
 
 /**
  * Fan-out over Socket.IO rooms. Messages a room produces within one turn of the event loop
@@ -60,6 +60,13 @@ export function createSocketIoFanout(io: Server): Fanout {
     },
     toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerEventPayloads[E]) {
       (io.to(userChannel(userId)).emit as (e: string, p: unknown) => boolean)(event, payload);
+    },
+    toDevice<E extends ServerEventName>(userId: string, deviceId: string, event: E, payload: ServerEventPayloads[E]) {
+      (io.to(deviceChannel(userId, deviceId)).emit as (e: string, p: unknown) => boolean)(event, payload);
+    },
+    bindDevice(socketId, userId, deviceId) {
+      // Local: the socket is on this instance (its own event asked for it).
+      io.in(socketId).local.socketsJoin(deviceChannel(userId, deviceId));
     },
     async subscribeUser(userId, roomId) {
       await Promise.resolve(io.in(userChannel(userId)).socketsJoin(roomChannel(roomId)));

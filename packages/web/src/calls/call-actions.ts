@@ -62,7 +62,7 @@ export interface CallsDeps {
  */
 export function createCallActions(deps: CallsDeps) {
   const store: Store<CallsState> = createStore({ ...initialCallsState, relayOnly: readRelaySetting() });
-  const sealed = createSealedSignals({ keys: deps.keys, client: deps.client, me: () => deps.me()?.username });
+  const sealed = createSealedSignals({ keys: deps.keys, me: () => deps.me() });
   const ringer = createRinger();
   const ringTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let live: Live | undefined;
@@ -239,12 +239,12 @@ export function createCallActions(deps: CallsDeps) {
   async function receiveSealed(current: Live, kind: 'offer' | 'answer' | 'candidate', data: unknown, verify: boolean) {
     let opened;
     try {
-      opened = await sealed.open(current.peer.username, current.callId, kind, data);
+      opened = await sealed.open(current.peer, current.callId, kind, data);
     } catch {
       throw new UnverifiedError('not sealed for us');
     }
     if (verify) {
-      const number = await sealed.safetyNumberWith(opened.peerKey);
+      const number = await sealed.safetyNumberWith(current.peer);
       set((s) => patchCall(s, current.callId, { safetyNumber: number }));
     }
     await current.link?.receive(kind, opened.payload);
@@ -267,7 +267,7 @@ export function createCallActions(deps: CallsDeps) {
     if (store.get().ringing.some((r) => r.callId === callId)) return;
     let opened;
     try {
-      opened = await sealed.open(from.username, callId, 'offer', data);
+      opened = await sealed.open(from, callId, 'offer', data);
     } catch {
       return; // not sealed for this browser: nothing rings for what cannot be verified
     }
@@ -310,7 +310,7 @@ export function createCallActions(deps: CallsDeps) {
         if (!current) return;
         let busy = false;
         if (data !== undefined) {
-          const opened = await sealed.open(from.username, callId, 'reject', data).catch(() => undefined);
+          const opened = await sealed.open(from, callId, 'reject', data).catch(() => undefined);
           busy = (opened?.payload as { reason?: unknown } | undefined)?.reason === 'busy';
         }
         finish(callId, busy ? 'busy' : 'declined', false);

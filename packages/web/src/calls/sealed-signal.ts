@@ -1,25 +1,26 @@
-import type { ParleyClient } from '@parley/sdk';
-import { decryptMessage, encryptMessage, readEnvelope, safetyNumber } from '../dms/crypto.js';
+import type { User } from '@parley/protocol';
+import { safetyNumberOf } from '../dms/device-crypto.js';
 import type { DmKeys } from '../state/dm-keys.js';
 
 /**
  * The one place call signalling is sealed: offers, answers and ICE candidates travel in
- * `call:signal`'s `data` encrypted with the private-message keys, so the server relays what it
- * cannot read (the peers' addresses) or alter (the DTLS fingerprint in the SDP). Everything else
- * in calls/ goes through seal() and open() only, so that a change of key scheme (per-device keys)
- * is a change of this file.
+ * `call:signal`'s `data` encrypted with the private-message device keys, so the server relays
+ * what it cannot read (the peers' addresses) or alter (the DTLS fingerprint in the SDP).
+ * Everything else in calls/ goes through seal() and open() only.
  *
- * The associated data binds each sealed signal to its direction, and the plaintext repeats the
- * call id and kind: a signal cannot be passed off as a private message, replayed into another
- * call, or turned from an answer into an offer.
+ * Each signal is sealed once per device of the peer (every tab of theirs rings, and whichever
+ * answers can read what follows), under the purpose `call`: the associated data binds it to its
+ * direction and purpose, and the plaintext repeats the call id and kind, so a signal cannot be
+ * passed off as a private message, replayed into another call, or turned from an answer into an
+ * offer.
  */
 export interface SealedSignals {
   seal(peerUsername: string, callId: string, kind: SealedKind, payload: unknown): Promise<string>;
-  /** Throws when `data` is not sealed for us by `fromUsername` for this call and kind. */
-  open(fromUsername: string, callId: string, kind: SealedKind, data: unknown): Promise<Opened>;
-  /** The safety number with a peer's key: the same number the private chat shows. */
-  safetyNumberWith(peerKey: string): Promise<string>;
-  /** Forgets cached peer keys (a new session). */
+  /** Throws when `data` holds nothing sealed for this device by `from` for this call and kind. */
+  open(from: User, callId: string, kind: SealedKind, data: unknown): Promise<Opened>;
+  /** The safety number with a peer over both people's devices: the number the private chat shows. */
+  safetyNumberWith(peer: User): Promise<string>;
+  /** Nothing is cached here any more: the device lists live in the DM keys. */
   reset(): void;
 }
 
@@ -27,7 +28,7 @@ export type SealedKind = 'offer' | 'answer' | 'candidate' | 'reject';
 
 export interface Opened {
   payload: unknown;
-  /** The key the peer sealed with: the call's safety number is computed from it. */
+  /** The device key the peer sealed with. */
   peerKey: string;
 }
 
@@ -37,61 +38,63 @@ interface Plain {
   payload: unknown;
 }
 
-/** Marks the route so a sealed signal never decrypts as a private message (and the reverse). */
-const route = (from: string, to: string) => ({ from: `call:${from}`, to });
+/** What `data` carries: one sealed copy per device of the peer. */
+interface SealedCopies {
+  v: 2;
+  copies: { d: string; p: string }[];
+}
 
-export function createSealedSignals(deps: {
-  keys: DmKeys;
-  client: () => ParleyClient | undefined;
-  me: () => string | undefined;
-}): SealedSignals {
-  const peerKeys = new Map<string, Promise<string>>();
+const PURPOSE = 'call';
 
-  function peerKey(username: string): Promise<string> {
-    const key = username.toLowerCase();
-    let found = peerKeys.get(key);
-    if (!found) {
-      found = (async () => {
-        const client = deps.client();
-        if (!client) throw new Error('not connected');
-        const result = await client.request('keys:get', { username }, { retries: 1 });
-        if (!result.ok) throw new Error(result.error.code);
-        return result.publicKey;
-      })();
-      found.catch(() => peerKeys.delete(key));
-      peerKeys.set(key, found);
-    }
-    return found;
+function readCopies(data: unknown): SealedCopies['copies'] | undefined {
+  if (typeof data !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(data) as Partial<SealedCopies>;
+    if (parsed.v !== 2 || !Array.isArray(parsed.copies)) return undefined;
+    return parsed.copies.filter((c) => typeof c?.d === 'string' && typeof c.p === 'string');
+  } catch {
+    return undefined;
   }
+}
+
+export function createSealedSignals(deps: { keys: DmKeys; me: () => User | undefined }): SealedSignals {
+  const sameUser = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
   return {
     async seal(peerUsername, callId, kind, payload) {
-      const identity = deps.keys.identity();
-      const me = deps.me();
-      if (!identity || !me) throw new Error('no identity yet');
-      const shared = await deps.keys.shared(await peerKey(peerUsername));
+      await deps.keys.ensureDevices(peerUsername);
       const plain: Plain = { callId, kind, payload };
-      return encryptMessage(shared, identity.publicKey, route(me, peerUsername), JSON.stringify(plain));
+      const copies = await deps.keys.sealFor(peerUsername, JSON.stringify(plain), PURPOSE);
+      // sealFor also seals for our own other devices: a call needs only the peer's.
+      const theirs = copies.filter((c) => sameUser(c.username, peerUsername));
+      if (theirs.length === 0) throw new Error('the peer has no device to call');
+      const sealed: SealedCopies = { v: 2, copies: theirs.map((c) => ({ d: c.deviceId, p: c.payload })) };
+      return JSON.stringify(sealed);
     },
 
-    async open(fromUsername, callId, kind, data) {
+    async open(from, callId, kind, data) {
       const me = deps.me();
-      const envelope = typeof data === 'string' ? readEnvelope(data) : undefined;
-      if (!envelope || !me) throw new Error('not a sealed signal');
-      const shared = await deps.keys.shared(envelope.k);
-      const plain = JSON.parse(await decryptMessage(shared, envelope, route(fromUsername, me))) as Partial<Plain>;
+      const device = deps.keys.identity()?.deviceId;
+      const copy = readCopies(data)?.find((c) => c.d === device);
+      if (!me || !copy) throw new Error('not sealed for this device');
+      const opened = await deps.keys.open(from, me, copy.p, PURPOSE);
+      if (!opened.ok) throw new Error(opened.reason);
+      const plain = JSON.parse(opened.text) as Partial<Plain>;
       if (plain.callId !== callId || plain.kind !== kind) throw new Error('sealed for another call');
-      return { payload: plain.payload, peerKey: envelope.k };
+      return { payload: plain.payload, peerKey: opened.senderKey };
     },
 
-    async safetyNumberWith(key) {
+    async safetyNumberWith(peer) {
+      const me = deps.me();
       const identity = deps.keys.identity();
-      if (!identity) throw new Error('no identity yet');
-      return safetyNumber(identity.publicKey, key);
+      if (!me || !identity) throw new Error('no device identity yet');
+      await deps.keys.ensureDevices(peer.username);
+      const mine = (deps.keys.devices(me.username) ?? (await deps.keys.refreshMine())).map((d) => d.publicKey);
+      const myKeys = mine.includes(identity.publicKey) ? mine : [...mine, identity.publicKey];
+      const theirs = (deps.keys.devices(peer.username) ?? []).map((d) => d.publicKey);
+      return safetyNumberOf(myKeys, theirs);
     },
 
-    reset() {
-      peerKeys.clear();
-    },
+    reset() {},
   };
 }

@@ -17,7 +17,8 @@ export function DmList({ onNavigate }: { onNavigate: () => void }) {
         {keys.map((key) => {
           const thread = threads[key];
           if (!thread) return null;
-          const { unread } = thread;
+          // Undecryptable messages count too: they must never arrive unnoticed.
+          const unread = thread.unread + thread.undecryptable;
           return (
             <li key={key}>
               <ConversationLink

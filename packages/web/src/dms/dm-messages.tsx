@@ -8,12 +8,14 @@ interface Props {
   peer: string;
   me: string;
   messages: DmMessage[];
+  /** False where this page cannot encrypt (no WebCrypto): then nothing claims it does. */
+  encrypted?: boolean;
   onRetry: (localId: string) => void;
   onDiscard: (localId: string) => void;
 }
 
 /** The conversation, oldest first; it is short-lived, so there is no history to page through. */
-export function DmMessages({ peer, me, messages, onRetry, onDiscard }: Props) {
+export function DmMessages({ peer, me, messages, encrypted = true, onRetry, onDiscard }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const count = messages.length;
 
@@ -30,7 +32,11 @@ export function DmMessages({ peer, me, messages, onRetry, onDiscard }: Props) {
           <ol className="message-list">
             <li className="history-edge room-start">
               <strong>Private conversation with {peer}.</strong>{' '}
-              <span className="muted">End-to-end encrypted: the server passes on only ciphertext.</span>
+              <span className="muted">
+                {encrypted
+                  ? 'End-to-end encrypted: the server passes on only ciphertext.'
+                  : 'Not available here: this address has no HTTPS.'}
+              </span>
             </li>
             {messages.map((m, i) => {
               const previous = messages[i - 1];

@@ -20,6 +20,7 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
   const thread = useAppState((s) => s.dms[threadKey]);
   const me = useAppState((s) => s.me);
   const keyStored = useAppState((s) => s.keyStored);
+  const insecure = useAppState((s) => s.dmCrypto === 'insecure');
   const status = useAppState((s) => (thread ? buddyStatus(s.buddies, thread.peer.id) : undefined));
   const waitingForKey = thread?.keyProblem !== undefined;
   const peerUser = thread?.peer;
@@ -34,11 +35,15 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
 
   if (!thread || !me) return null;
   const peer = thread.peer.username;
-  const blocked = thread.keyChanged
-    ? `${peer}'s key changed: compare the safety number first`
-    : thread.keyProblem
-      ? `Cannot send: ${thread.keyProblem}`
-      : undefined;
+  const blocked = insecure
+    ? 'Private messages need HTTPS on this address'
+    : thread.keyChanged
+      ? `${peer}'s identity changed: compare the safety number first`
+      : thread.request
+        ? `Accept ${peer}'s request to reply`
+        : thread.keyProblem
+          ? `Cannot send: ${thread.keyProblem}`
+          : undefined;
 
   return (
     <section className="chat-main dm" aria-label={`Private conversation with ${peer}`}>
@@ -52,7 +57,14 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
             {peer}
           </h1>
           <p className="topic">
-            <span className="otr-tag">Off the record</span> end-to-end encrypted
+            <span className="otr-tag">Off the record</span>{' '}
+            {insecure ? 'not available on this address' : 'end-to-end encrypted'}
+            {thread.verified && (
+              <span className="otr-verified" data-testid="dm-verified">
+                {' '}
+                · verified
+              </span>
+            )}
           </p>
         </div>
         <CallButtons peer={thread.peer} />
@@ -71,33 +83,77 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
         >
           End
         </button>
+        <button
+          type="button"
+          className="secondary"
+          title={`Block ${peer}: no private messages, buddy requests or calls from them`}
+          onClick={() => void dms.block(peer)}
+        >
+          Block
+        </button>
       </header>
+      {insecure && (
+        <div className="key-warning" role="alert" data-testid="dm-insecure">
+          <p>
+            <strong>Private messages need HTTPS.</strong> This page was opened over plain HTTP on{' '}
+            <code>{location.host}</code>, where the browser offers no encryption (WebCrypto works only on HTTPS or
+            localhost). Nothing is encrypted or sent from here. Ask whoever runs this server to put it behind HTTPS (a
+            reverse proxy such as Caddy or nginx with a certificate — see the README), then open it with{' '}
+            <code>https://</code>.
+          </p>
+        </div>
+      )}
       <div className="otr-notice" role="note" data-testid="otr-notice">
         Off the record — not saved; gone when you close or reload this page. Messages wait on the server for up to 2
         minutes while {peer} is away.
       </div>
-      {thread.keyChanged && (
-        <div className="key-warning" role="alert" data-testid="key-warning">
-          <p>
-            <strong>{peer}&apos;s key changed</strong> (was <code>{thread.keyChanged.before}</code>, now{' '}
-            <code>{thread.keyChanged.after}</code>). That happens when they sign in from another browser or clear its
-            data, or when someone is intercepting your messages. Compare the safety number below with {peer} (in person
-            or on a call) before you send anything.
-          </p>
-          <button type="button" className="secondary" onClick={() => dms.trustNewKey(peer)}>
-            The numbers match: trust the new key
+      {thread.request && (
+        <div className="otr-notice" role="status" data-testid="dm-request">
+          {peer} is not your buddy: this is a message request.{' '}
+          <button type="button" className="link-button" onClick={() => dms.acceptRequest(peer)}>
+            Accept
+          </button>{' '}
+          <button type="button" className="link-button" onClick={() => dms.ignoreRequest(peer)}>
+            Ignore
           </button>
         </div>
       )}
-      {thread.keyProblem && !thread.keyChanged && (
+      {thread.keyChanged && (
+        <div className="key-warning" role="alert" data-testid="key-warning">
+          <p>
+            <strong>{peer}&apos;s identity changed since you verified it</strong> (was{' '}
+            <code>{thread.keyChanged.before}</code>, now <code>{thread.keyChanged.after}</code>). That happens when they
+            lost or reset every device you verified, or when someone is intercepting your messages. Compare the safety
+            number below with {peer} (in person or on a call) before you send anything.
+          </p>
+          <button type="button" className="secondary" onClick={() => dms.verify(peer)}>
+            The numbers match: verify again
+          </button>
+        </div>
+      )}
+      {thread.deviceNotice && !thread.keyChanged && (
+        <div className="otr-notice" role="status" data-testid="device-notice">
+          {thread.deviceNotice}. The safety number below now covers it; compare it with {peer} to verify.{' '}
+          <button type="button" className="link-button" onClick={() => dms.verify(peer)}>
+            Mark as verified
+          </button>{' '}
+          <button type="button" className="link-button" onClick={() => dms.dismissDeviceNotice(peer)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {thread.keyProblem && !thread.keyChanged && !insecure && (
         <div className="otr-notice otr-notice-bad" role="status">
           Cannot send yet: {thread.keyProblem}.
         </div>
       )}
       {thread.undecryptable > 0 && (
         <div className="otr-notice otr-notice-bad" role="status">
-          {thread.undecryptable === 1 ? 'A message' : `${thread.undecryptable} messages`} from {peer} could not be
-          decrypted here: encrypted for your key in another browser.
+          <span data-testid="dm-undecryptable">
+            {thread.undecryptable === 1 ? 'A message' : `${thread.undecryptable} messages`} from {peer} could not be
+            decrypted on this device
+          </span>
+          : it was not encrypted for this browser&apos;s key (sent before this device existed, or by an old app).
         </div>
       )}
       {!keyStored && (
@@ -105,28 +161,37 @@ export function DmView({ threadKey, onOpenRooms }: { threadKey: string; onOpenRo
           This browser cannot store your key: you get a new one, and a new safety number, on every reload.
         </div>
       )}
-      <details className="safety" open={Boolean(thread.keyChanged)}>
-        <summary>Safety number</summary>
-        {thread.safetyNumber ? (
-          <>
-            <p className="safety-number" data-testid="safety-number">
-              {/* Three rows of four groups, as people read them out; the spaces keep it one string when copied. */}
-              {thread.safetyNumber.split(' ').map((group, i, all) => (
-                <span key={i}>
-                  {group}
-                  {i < all.length - 1 ? ' ' : ''}
-                </span>
-              ))}
-            </p>
-            <p className="hint">
-              {peer} sees the same 60 digits when nobody is in between. Compare them in person or on a call.
-            </p>
-          </>
-        ) : (
-          <p className="hint">Not known until {peer} has a key.</p>
-        )}
-      </details>
+      {!insecure && (
+        <details className="safety" open={Boolean(thread.keyChanged)}>
+          <summary>Safety number</summary>
+          {thread.safetyNumber ? (
+            <>
+              <p className="safety-number" data-testid="safety-number">
+                {/* Three rows of four groups, as people read them out; the spaces keep it one string when copied. */}
+                {thread.safetyNumber.split(' ').map((group, i, all) => (
+                  <span key={i}>
+                    {group}
+                    {i < all.length - 1 ? ' ' : ''}
+                  </span>
+                ))}
+              </p>
+              <p className="hint">
+                One number for both of you and all your devices: {peer} sees the same 60 digits when nobody is in
+                between. Compare them in person or on a call.
+              </p>
+              {!thread.verified && (
+                <button type="button" className="secondary" onClick={() => dms.verify(peer)}>
+                  The numbers match: mark as verified
+                </button>
+              )}
+            </>
+          ) : (
+            <p className="hint">Not known until {peer} has a key.</p>
+          )}
+        </details>
+      )}
       <DmMessages
+        encrypted={!insecure}
         peer={peer}
         me={me.username}
         messages={thread.messages}

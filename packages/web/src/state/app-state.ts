@@ -104,8 +104,16 @@ export interface DmThread {
   keyChanged: { before: string; after: string } | undefined;
   /** Why we cannot encrypt for them yet (no key published, unknown user…). */
   keyProblem: string | undefined;
-  /** Messages that arrived but could not be decrypted (sent to another key of ours). */
+  /** Messages that arrived but could not be decrypted here: counted and shown, never silent. */
   undecryptable: number;
+  /** The contact's devices (from `keys:get`). */
+  peerDevices?: { deviceId: string; publicKey: string }[];
+  /** The user compared safety numbers with this contact (and nothing verified changed since). */
+  verified?: boolean;
+  /** A neutral change of the contact's devices, e.g. "ben added a device"; dismissable. */
+  deviceNotice?: string;
+  /** A message from someone who is not a buddy: shown as a request to accept or ignore. */
+  request?: boolean;
 }
 
 export interface BuddyEntry {
@@ -137,6 +145,8 @@ export interface AppState {
   dms: Record<string, DmThread>;
   /** False when this browser could not keep the key pair (no IndexedDB): it lasts for this page. */
   keyStored: boolean;
+  /** 'insecure': no WebCrypto on this origin (plain HTTP off localhost): private messages cannot work. */
+  dmCrypto?: 'ready' | 'insecure';
   buddies: Buddies;
   notifications: NotificationPermissionState;
   outbox: Outgoing[];

@@ -206,6 +206,8 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
 
     async signOut(): Promise<void> {
       const user = store.get().me;
+      // This browser's device leaves the list first, while the connection is still open.
+      if (user) await dms.signOutDevice(user.id).catch(() => undefined);
       session += 1; // the coming 'closed' status belongs to no live session
       try {
         await logout(options.baseUrl);

@@ -6,6 +6,9 @@ export function describeDmError(error: { code: string; message: string; retryAft
       return /no such user/i.test(error.message)
         ? `There is no user called ${peer}`
         : `${peer} has no encryption key yet: they need to sign in to Parley once`;
+    case 'FORBIDDEN':
+      // A block, either way: the server does not say who blocked whom.
+      return `${peer} and you cannot exchange private messages`;
     case 'TOO_LARGE':
       return 'Too long to send privately';
     case 'RATE_LIMITED':

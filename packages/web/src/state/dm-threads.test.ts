@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, type DmMessage } from './app-state.js';
-import { findMessage, insertMessage, isOverdue, patchMessage, withThread } from './dm-threads.js';
+import {
+  acceptRequest,
+  addToThread,
+  countUndecryptable,
+  findMessage,
+  insertMessage,
+  isOverdue,
+  patchMessage,
+  threadKey,
+  withThread,
+} from './dm-threads.js';
 
 const message = (over: Partial<DmMessage>): DmMessage => ({
   localId: 'l1',
@@ -40,5 +50,34 @@ describe('private conversations in memory', () => {
     s = patchMessage(s, { id: 'srv-1' }, { status: 'delivered' });
     expect(findMessage(s, { id: 'srv-1' })?.status).toBe('delivered');
     expect(patchMessage(s, { id: 'unknown' }, { status: 'expired' })).toBe(s);
+  });
+
+  it('shows a message from a non-buddy as a request until accepted, and counts undecryptable ones', () => {
+    const ana = { id: 'a', username: 'Ana' };
+    let s = addToThread(initialState, ana, message({ mine: false, status: 'received' }), {
+      viewing: false,
+      request: true,
+    });
+    expect(s.dms[threadKey('ana')]).toMatchObject({ unread: 1, request: true });
+    s = addToThread(s, ana, message({ localId: 'l2', mine: false, sentAt: '2026-01-01T00:00:01.000Z' }), {
+      viewing: true,
+      request: false,
+    });
+    expect(s.dms[threadKey('ana')]).toMatchObject({ unread: 1, request: true });
+    s = acceptRequest(s, 'ANA');
+    expect(s.dms[threadKey('ana')]?.request).toBe(false);
+    s = countUndecryptable(countUndecryptable(s, ana), ana);
+    expect(s.dms[threadKey('ana')]?.undecryptable).toBe(2);
+    // Ours, from another device of ours, is never unread.
+    s = addToThread(s, ana, message({ localId: 'l3', sentAt: '2026-01-01T00:00:02.000Z' }), {
+      viewing: false,
+      request: false,
+    });
+    expect(s.dms[threadKey('ana')]?.unread).toBe(1);
+    // An answer to a conversation we began is no request.
+    const ben = { id: 'b', username: 'ben' };
+    let t = addToThread(initialState, ben, message({ localId: 'm1' }), { viewing: true, request: false });
+    t = addToThread(t, ben, message({ localId: 'm2', mine: false }), { viewing: true, request: true });
+    expect(t.dms[threadKey('ben')]?.request).toBe(false);
   });
 });

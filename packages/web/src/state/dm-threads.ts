@@ -71,3 +71,30 @@ export function insertMessage(messages: DmMessage[], message: DmMessage): DmMess
 export function isOverdue(message: DmMessage, now: number, graceMs: number): boolean {
   return message.mine && message.status === 'queued' && Date.parse(message.expiresAt) + graceMs <= now;
 }
+
+/** A message shown in its thread (theirs, or ours from another device); unread unless being viewed. */
+export function addToThread(
+  s: AppState,
+  peer: User,
+  message: DmMessage,
+  options: { viewing: boolean; request: boolean },
+): AppState {
+  return updateThread(withThread(s, peer), peer.username, (t) => ({
+    ...t,
+    messages: insertMessage(t.messages, message),
+    unread: options.viewing || message.mine ? t.unread : t.unread + 1,
+    // A request stays one until accepted; a message from a buddy (no request) never makes one,
+    // nor does an answer in a conversation we wrote in first.
+    request: t.request === true || (options.request && !t.messages.some((m) => m.mine) && !message.mine),
+  }));
+}
+
+/** One more message that could not be decrypted here: counted, so the conversation says so. */
+export function countUndecryptable(s: AppState, peer: User): AppState {
+  return updateThread(withThread(s, peer), peer.username, (t) => ({ ...t, undecryptable: t.undecryptable + 1 }));
+}
+
+/** The user accepted a message request: a normal conversation from now on. */
+export function acceptRequest(s: AppState, username: string): AppState {
+  return updateThread(s, username, (t) => (t.request ? { ...t, request: false } : t));
+}

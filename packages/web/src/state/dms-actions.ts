@@ -1,12 +1,14 @@
 import { DM_PAYLOAD_MAX, type DmNew, type DmStatus, type User } from '@parley/protocol';
 import type { ParleyClient } from '@parley/sdk';
-import { decryptMessage, encryptMessage, readEnvelope } from '../dms/crypto.js';
+import { acceptedContacts } from '../dms/known-keys.js';
 import type { DmMessage } from './app-state.js';
 import { describeDmError } from './dm-errors.js';
 import { createDmKeys } from './dm-keys.js';
 import {
+  acceptRequest,
+  addToThread,
+  countUndecryptable,
   findMessage,
-  insertMessage,
   isOverdue,
   patchMessage,
   threadKey,
@@ -35,6 +37,8 @@ export function createDmActions(ctx: Ctx) {
   const expiryTimers = new Set<ReturnType<typeof setTimeout>>();
   let toAck: string[] = [];
   let ackTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Ids of messages this device could not decrypt: each counted once. */
+  const undecryptable = new Set<string>();
   /** dm:new is handled one at a time, so messages keep their order while they decrypt. */
   let incoming: Promise<void> = Promise.resolve();
 
@@ -57,49 +61,54 @@ export function createDmActions(ctx: Ctx) {
   const fail = (localId: string, error: string) =>
     store.set((s) => patchMessage(s, { localId }, { status: 'failed', error }));
 
+  /** Encrypts for every device of the contact and our other devices, and sends; once more on a stale device list. */
   async function deliver(username: string, localId: string): Promise<void> {
     const client = ctx.client;
     const user = me();
     const mySession = generation;
-    const identity = keys.identity();
-    if (!client || !user || !identity) return fail(localId, 'Not connected');
+    if (store.get().dmCrypto === 'insecure') return fail(localId, 'Private messages need HTTPS on this address');
+    if (!client || !user || !keys.identity()) return fail(localId, 'Not connected');
     store.set((s) => patchMessage(s, { localId }, { status: 'sending', error: undefined }));
     let thread = store.get().dms[threadKey(username)];
-    if (thread && !thread.peerKey) {
-      await keys.refresh(thread.peer);
+    if (thread && (!thread.peerDevices?.length || keys.isStale(username) || keys.isStale(user.username))) {
+      await Promise.all([keys.refresh(thread.peer), keys.refreshMine()]);
       thread = store.get().dms[threadKey(username)];
     }
     const message = thread?.messages.find((m) => m.localId === localId);
     if (!thread || !message || mySession !== generation) return undefined;
-    if (!thread.peerKey) return fail(localId, thread.keyProblem ?? `No key for ${thread.peer.username}`);
-    if (thread.keyChanged) return fail(localId, `${thread.peer.username}'s key changed: check the safety number`);
-    let payload: string;
-    try {
-      const key = await keys.shared(thread.peerKey);
-      payload = await encryptMessage(
-        key,
-        identity.publicKey,
-        { from: user.username, to: thread.peer.username },
-        message.text,
+    const peer = thread.peer;
+    if (!thread.peerDevices?.length) return fail(localId, thread.keyProblem ?? `No key for ${peer.username}`);
+    if (thread.keyChanged) return fail(localId, `${peer.username}'s identity changed: check the safety number`);
+    for (let attempt = 0; ; attempt += 1) {
+      let copies;
+      try {
+        copies = await keys.sealFor(peer.username, message.text);
+      } catch {
+        return fail(localId, `${peer.username}'s key is not valid`);
+      }
+      if (copies.some((c) => c.payload.length > DM_PAYLOAD_MAX)) return fail(localId, 'Too long to send privately');
+      // A retry reuses the clientMsgId: the server answers the first message's id and sends it once.
+      const result = await client.request(
+        'dm:send',
+        { to: peer.username, clientMsgId: localId, copies, ttlSeconds: DM_TTL_SECONDS },
+        { retries: 2 },
       );
-    } catch {
-      return fail(localId, `${thread.peer.username}'s key is not valid`);
+      if (mySession !== generation) return undefined;
+      if (!result.ok && result.error.code === 'CONFLICT' && attempt === 0) {
+        // A device came or went since we asked: ask again, and seal for the devices there are now.
+        await Promise.all([keys.refresh(peer), keys.refreshMine()]);
+        continue;
+      }
+      if (!result.ok) return fail(localId, describeDmError(result.error, peer.username));
+      // Some device got no copy (it is new to us): learn of it, for the notice and the next message.
+      if ((result.missingDevices ?? 0) > 0) void Promise.all([keys.refresh(peer), keys.refreshMine()]);
+      const status = earlyStatus.get(result.id) ?? result.status;
+      earlyStatus.delete(result.id);
+      const expiresAt = new Date(Date.now() + DM_TTL_SECONDS * 1000).toISOString();
+      store.set((s) => patchMessage(s, { localId }, { id: result.id, status, expiresAt }));
+      if (status === 'queued') scheduleExpiry({ ...message, expiresAt });
+      return undefined;
     }
-    if (payload.length > DM_PAYLOAD_MAX) return fail(localId, 'Too long to send privately');
-    // A retry reuses the clientMsgId: the server answers the first message's id and sends it once.
-    const result = await client.request(
-      'dm:send',
-      { to: thread.peer.username, clientMsgId: localId, payload, ttlSeconds: DM_TTL_SECONDS },
-      { retries: 2 },
-    );
-    if (mySession !== generation) return undefined;
-    if (!result.ok) return fail(localId, describeDmError(result.error, thread.peer.username));
-    const status = earlyStatus.get(result.id) ?? result.status;
-    earlyStatus.delete(result.id);
-    const expiresAt = new Date(Date.now() + DM_TTL_SECONDS * 1000).toISOString();
-    store.set((s) => patchMessage(s, { localId }, { id: result.id, status, expiresAt }));
-    if (status === 'queued') scheduleExpiry({ ...message, expiresAt });
-    return undefined;
   }
 
   function flushAcks(): void {
@@ -122,48 +131,47 @@ export function createDmActions(ctx: Ctx) {
   async function receive(dm: DmNew): Promise<void> {
     const user = me();
     const mySession = generation;
-    if (!user || !keys.identity()) return;
+    const identity = keys.identity();
+    if (!user || !identity) return;
+    // A copy for another device of ours is not ours to read (the server does not send those).
+    if (dm.deviceId !== undefined && dm.deviceId !== identity.deviceId) return;
+    const own = dm.from.id === user.id;
+    // Ours, sent from another device of ours: it belongs in the conversation with its recipient.
+    const peer = own ? dm.to : dm.from;
+    if (!peer) return;
     if (findMessage(store.get(), { id: dm.id })) return ack(dm.id); // a replay of one we showed: our ack was lost
-    const envelope = readEnvelope(dm.payload);
-    let text: string | undefined;
-    try {
-      if (envelope) {
-        const key = await keys.shared(envelope.k);
-        text = await decryptMessage(key, envelope, { from: dm.from.username, to: user.username });
-      }
-    } catch {
-      text = undefined;
-    }
+    const opened = await keys.open(dm.from, own ? peer : user, dm.payload);
     if (mySession !== generation) return;
-    if (text === undefined || !envelope) {
-      // Not acked: it was encrypted for another key of ours (another browser), which may still read it.
-      store.set((s) =>
-        updateThread(withThread(s, dm.from), dm.from.username, (t) => ({ ...t, undecryptable: t.undecryptable + 1 })),
-      );
+    if (!opened.ok) {
+      // Not acked: another device of ours may read it. Counted once, and said, never silent.
+      if (undecryptable.has(dm.id)) return;
+      undecryptable.add(dm.id);
+      store.set((s) => countUndecryptable(s, peer));
+      ctx.toast('error', `A private message from ${dm.from.username} could not be decrypted on this device`);
       return;
     }
+    const status = own ? (earlyStatus.get(dm.id) ?? 'queued') : 'received';
+    earlyStatus.delete(dm.id);
     const message: DmMessage = {
       localId: dm.id,
       id: dm.id,
-      mine: false,
-      text,
+      mine: own,
+      text: opened.text,
       sentAt: dm.sentAt,
       expiresAt: dm.expiresAt,
-      status: 'received',
+      status,
     };
-    const viewing = isViewing(dm.from.username);
-    store.set((s) =>
-      updateThread(withThread(s, dm.from), dm.from.username, (t) => ({
-        ...t,
-        messages: insertMessage(t.messages, message),
-        unread: viewing ? 0 : t.unread + 1,
-      })),
-    );
+    const viewing = isViewing(peer.username);
+    const request = dm.request === true && !acceptedContacts.has(user.id, peer.username);
+    store.set((s) => addToThread(s, peer, message, { viewing, request }));
     ack(dm.id);
-    const thread = store.get().dms[threadKey(dm.from.username)];
-    if (thread?.peerKey !== envelope.k) await keys.adopt(dm.from, envelope.k);
-    if (!viewing) {
-      ctx.toast('info', `Off-the-record message from ${dm.from.username}`);
+    const thread = store.get().dms[threadKey(peer.username)];
+    if (!thread?.peerDevices) void keys.refresh(peer);
+    if (!viewing && !own) {
+      ctx.toast(
+        'info',
+        request ? `Message request from ${dm.from.username}` : `Off-the-record message from ${dm.from.username}`,
+      );
       // No text in the notification: the system may keep notifications on disk, and these are off the record.
       ctx.notify(`${dm.from.username} (off the record)`, 'New private message', `dm:${dm.from.id}`, () =>
         open(dm.from),
@@ -237,7 +245,53 @@ export function createDmActions(ctx: Ctx) {
       );
     },
 
-    trustNewKey: (username: string) => keys.trust(username),
+    /** The user compared safety numbers: the contact's devices shown now are verified. */
+    verify: (username: string) => keys.verify(username),
+    dismissDeviceNotice: (username: string) => keys.dismissNotice(username),
+
+    acceptRequest(username: string): void {
+      const user = me();
+      if (user) acceptedContacts.add(user.id, username);
+      store.set((s) => acceptRequest(s, username));
+    },
+
+    /** Ignoring a request: the conversation leaves this page; the sender is not told. */
+    ignoreRequest(username: string): void {
+      store.set((s) => {
+        const { [threadKey(username)]: _gone, ...dms } = s.dms;
+        return { ...s, dms, activeDm: s.activeDm === threadKey(username) ? undefined : s.activeDm };
+      });
+    },
+
+    /** Blocks the contact (no private messages, buddy requests or calls from them) and ends the conversation. */
+    async block(username: string): Promise<boolean> {
+      const result = await ctx.client?.request('buddy:block', { username, blocked: true }, { retries: 1 });
+      if (!result?.ok) {
+        ctx.toast('error', result ? describeDmError(result.error, username) : 'Not connected');
+        return false;
+      }
+      ctx.toast('info', `You blocked ${username}`);
+      store.set((s) => {
+        const { [threadKey(username)]: _gone, ...dms } = s.dms;
+        return { ...s, dms, activeDm: s.activeDm === threadKey(username) ? undefined : s.activeDm };
+      });
+      return true;
+    },
+
+    /** Signing out this browser: its device leaves the user's list, so no more copies come for it. */
+    signOutDevice: (userId: string) => keys.removeDevice(userId),
+
+    /**
+     * The DM crypto API for other capabilities (calls seal their signalling with it):
+     * `sealFor(username, text, purpose)` encrypts for every device of `username` and our own
+     * other devices (asking the server for their devices when unknown); `openSealed(from,
+     * to, payload, purpose)` decrypts what this device got. See dms/device-crypto.ts.
+     */
+    async sealFor(username: string, text: string, purpose?: string) {
+      if (!keys.devices(username)?.length) await keys.refresh({ id: '', username });
+      return keys.sealFor(username, text, purpose);
+    },
+    openSealed: (from: User, to: User, payload: string, purpose?: string) => keys.open(from, to, payload, purpose),
 
     close(): void {
       store.set((s) => ({ ...s, activeDm: undefined }));
@@ -262,6 +316,7 @@ export function createDmActions(ctx: Ctx) {
       toAck = [];
       keys.reset();
       earlyStatus.clear();
+      undecryptable.clear();
     },
   };
 }
