@@ -11,6 +11,8 @@ import { createPasswordHasher } from './auth/passwords.js';
 import { createLimiterFactory } from './limits/limiter.js';
 import { createRefusals, enforce } from './limits/refusals.js';
 import { startSessionSweeper } from './auth/session-sweeper.js';
+import { watchRevokedSessions } from './auth/session-revocations.js';
+import { sessionsRoutes } from './auth/sessions.routes.js';
 import { callsHandlers } from './calls/calls.handlers.js';
 import { callsRoutes } from './calls/calls.routes.js';
 import { createCallsService } from './calls/calls.service.js';
@@ -123,6 +125,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
       },
     }),
     sessionTtlDays: config.sessionTtlDays,
+    registrationMode: config.registration,
   });
   const rooms = createRoomsService({
     db: database.db,
@@ -210,10 +213,15 @@ export async function createApp(deps: { config: Config; database: Database; log:
     auth,
     disconnectSession: (token) => io.in(sessionChannel(hashToken(token))).disconnectSockets(true),
   });
+  sessionsRoutes(http, {
+    auth,
+    disconnectSession: (tokenHash) => io.in(sessionChannel(tokenHash)).disconnectSockets(true),
+  });
   callsRoutes(http, { calls, authenticate: (token) => auth.authenticate(token) });
   operationsRoutes(http, {
     metrics,
     isDraining: () => inFlight.draining,
+    metricsToken: config.metricsToken,
     readinessChecks: {
       database: () => database.ping(),
       ...(redis ? { redis: () => redis.ping() } : {}),
@@ -221,6 +229,13 @@ export async function createApp(deps: { config: Config; database: Database; log:
   });
   await staticRoutes(http, config.webRoot);
 
+  const revocations = watchRevokedSessions({
+    intervalMs: config.sessionCheckMs,
+    localSessions: () => localSessionHashes(io),
+    liveSessions: (hashes) => auth.liveSessions(hashes),
+    disconnectLocal: (tokenHash) => io.local.in(sessionChannel(tokenHash)).disconnectSockets(true),
+    log,
+  });
   const sessionSweeper = startSessionSweeper({
     auth,
     disconnectSession: (tokenHash) => io.in(sessionChannel(tokenHash)).disconnectSockets(true),
@@ -241,6 +256,7 @@ export async function createApp(deps: { config: Config; database: Database; log:
   async function shutdown(): Promise<void> {
     inFlight.draining = true;
     sessionSweeper.stop();
+    revocations.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       inFlight.settled(),
@@ -274,6 +290,16 @@ export async function createApp(deps: { config: Config; database: Database; log:
   };
 }
 
+/** The token hashes of the sessions this instance holds sockets for (its local session channels). */
+function localSessionHashes(io: ParleyServer): string[] {
+  const prefix = sessionChannel('');
+  const hashes: string[] = [];
+  for (const room of io.of('/').adapter.rooms.keys()) {
+    if (room.startsWith(prefix)) hashes.push(room.slice(prefix.length));
+  }
+  return hashes;
+}
+
 function toHttpError(error: FastifyError | AppError): AppError {
   if (error instanceof AppError) return error;
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('TOO_LARGE', 'request body too large');
@@ -281,5 +307,5 @@ function toHttpError(error: FastifyError | AppError): AppError {
     return new AppError('BAD_REQUEST', error.message);
   }
   const body = toErrorBody(error);
-  return new AppError(body.code, body.message, body.retryAfterMs);
+  return new AppError(body.code, body.message, body.retryAfterMs, body.reason);
 }

@@ -92,6 +92,10 @@ const ConfigSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: int(50, 1),
   CONNECTIONS_PER_ADDRESS_PER_MINUTE: int(120, 1),
   WEB_ROOT: z.string().default(defaultWebRoot),
+  REGISTRATION: z.enum(['open', 'invite', 'closed']).default('open'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SESSION_CHECK_MS: int(5000, 100),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 export interface Config {
@@ -160,6 +164,14 @@ export interface Config {
   /** New realtime connections per client address per minute, across every instance. */
   connectionsPerAddressPerMinute: number;
   webRoot: string;
+  /** Who may create an account: anyone, holders of an invite code, or nobody (the admin command). */
+  registration: 'open' | 'invite' | 'closed';
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** How often each instance disconnects sockets whose session was ended by another process. */
+  sessionCheckMs: number;
+  /** JSON lines, or readable lines for a terminal (`auto`: pretty when stdout is one). */
+  logFormat: 'auto' | 'json' | 'pretty';
 }
 
 /** Parses the environment once; throws naming every variable that is wrong. */
@@ -218,5 +230,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerAddress: c.MAX_CONNECTIONS_PER_ADDRESS,
     connectionsPerAddressPerMinute: c.CONNECTIONS_PER_ADDRESS_PER_MINUTE,
     webRoot: c.WEB_ROOT,
+    registration: c.REGISTRATION,
+    metricsToken: c.METRICS_TOKEN,
+    sessionCheckMs: c.SESSION_CHECK_MS,
+    logFormat: c.LOG_FORMAT,
   };
 }
