@@ -7,6 +7,7 @@ import { useAppState, useController } from '../state/use-controller.js';
 import { Avatar } from '../ui/avatar.js';
 import { BrowseRoomsDialog } from './browse-rooms-dialog.js';
 import { CreateRoomDialog } from './create-room-dialog.js';
+import { SessionsDialog } from '../settings/sessions-dialog.js';
 
 export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const controller = useController();
@@ -15,7 +16,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const rooms = useAppState((s) => s.rooms);
   // A private conversation covers the room: no room is the current page then.
   const active = useAppState((s) => (s.activeDm ? undefined : s.activeRoomId));
-  const [dialog, setDialog] = useState<'browse' | 'create' | undefined>();
+  const [dialog, setDialog] = useState<'browse' | 'create' | 'sessions' | undefined>();
 
   return (
     <nav className="sidebar" aria-label="Rooms">
@@ -68,6 +69,9 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
           <span className="me-name" title={me.username}>
             {me.username}
           </span>
+          <button type="button" className="link-button" onClick={() => setDialog('sessions')}>
+            Sessions
+          </button>
           <button
             type="button"
             className="link-button"
@@ -82,6 +86,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
       )}
       {dialog === 'browse' && <BrowseRoomsDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'create' && <CreateRoomDialog onClose={() => setDialog(undefined)} />}
+      {dialog === 'sessions' && <SessionsDialog onClose={() => setDialog(undefined)} />}
     </nav>
   );
 }
