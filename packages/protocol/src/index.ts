@@ -8,3 +8,5 @@ export * from './buddies.js';
 export * from './events.js';
 export * from './validation.js';
 export * from './json-budget.js';
+export * from './wire-schemas.js';
+export * from './json-schema.js';
