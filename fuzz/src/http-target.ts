@@ -14,7 +14,18 @@ import { answerCode, countAnswer, type TargetContext } from './target.js';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-const API_PATHS = ['/api/auth/register', '/api/auth/login', '/api/auth/logout', '/api/me', '/api/ice', '/api/files'];
+const API_PATHS = [
+  '/api/auth/register',
+  '/api/auth/login',
+  '/api/auth/logout',
+  '/api/me',
+  '/api/ice',
+  '/api/files',
+  // Issue 16: registration mode, sessions, invites.
+  '/api/auth/registration',
+  '/api/sessions',
+  '/api/invites',
+];
 const OTHER_PATHS = [
   '/',
   '/index.html',
@@ -29,6 +40,9 @@ const OTHER_PATHS = [
   '/api/files/../../etc/passwd',
   '/api/me?__proto__[admin]=1&constructor[prototype][x]=1',
   '/socket.io/?EIO=4&transport=polling&sid=%E0',
+  '/api/sessions/%E0',
+  '/api/sessions/__proto__',
+  '/api/sessions/00000000-0000-0000-0000-000000000000',
 ];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH'];
 
