@@ -29,6 +29,10 @@ const API_PATHS = [
   '/api/push/key',
   '/api/push/subscribe',
   '/api/push/unsubscribe',
+  // Issue 16: registration mode, sessions, invites.
+  '/api/auth/registration',
+  '/api/sessions',
+  '/api/invites',
 ];
 const OTHER_PATHS = [
   '/',
@@ -44,6 +48,9 @@ const OTHER_PATHS = [
   '/api/files/../../etc/passwd',
   '/api/me?__proto__[admin]=1&constructor[prototype][x]=1',
   '/socket.io/?EIO=4&transport=polling&sid=%E0',
+  '/api/sessions/%E0',
+  '/api/sessions/__proto__',
+  '/api/sessions/00000000-0000-0000-0000-000000000000',
 ];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH'];
 

@@ -19,6 +19,11 @@ export interface ErrorBody {
   message: string;
   /** Present with RATE_LIMITED: how long to wait before trying again. */
   retryAfterMs?: number;
+  /**
+   * Extension: a machine-readable reason where one code covers several cases a client tells
+   * apart (e.g. FORBIDDEN with `invite_required` or `registration_closed`); see RefusalReason.
+   */
+  reason?: string;
 }
 
 export type AckOk<T> = { ok: true } & T;

@@ -13,3 +13,5 @@ export * from './validation.js';
 export * from './json-budget.js';
 export * from './room-admin.js';
 export * from './files.js';
+export * from './wire-schemas.js';
+export * from './json-schema.js';

@@ -26,6 +26,8 @@ export interface ConnectOptions {
   /** First wait before a reconnect; it doubles (with jitter) up to reconnectionDelayMaxMs. */
   reconnectionDelayMs?: number;
   reconnectionDelayMaxMs?: number;
+  /** Node only: PEM certificates to trust besides the system's (a server behind a self-signed TLS proxy). */
+  ca?: string;
 }
 
 export interface RequestOptions {
@@ -76,6 +78,7 @@ export class ParleyClient {
       reconnectionDelay: this.backoff.baseMs,
       reconnectionDelayMax: this.backoff.maxMs,
       autoConnect: false,
+      ...(options.ca ? { ca: options.ca } : {}),
     });
     this.socket.on('connect_error', (error) => this.onConnectError(error));
     this.socket.on('message:new', ({ roomId, messages }) => this.receiveMessages(roomId, messages));

@@ -1,4 +1,4 @@
-import type { AuthResult, ErrorBody, User } from '@parley/protocol';
+import type { AuthResult, ErrorBody, RegistrationMode, SessionInfo, User } from '@parley/protocol';
 
 /** An error answer from the HTTP API, or a network failure (code UNAVAILABLE). */
 export class ParleyError extends Error {
@@ -7,6 +7,8 @@ export class ParleyError extends Error {
     message: string,
     readonly status?: number,
     readonly retryAfterMs?: number,
+    /** The server's machine-readable reason, where the code alone does not tell (RefusalReason). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'ParleyError';
@@ -24,7 +26,7 @@ async function call<T>(baseUrl: string, path: string, init: RequestInit): Promis
   const body = (await response.json().catch(() => ({}))) as { error?: ErrorBody } & T;
   if (!response.ok) {
     const error = body.error ?? { code: 'INTERNAL', message: `HTTP ${response.status}` };
-    throw new ParleyError(error.code, error.message, response.status, error.retryAfterMs);
+    throw new ParleyError(error.code, error.message, response.status, error.retryAfterMs, error.reason);
   }
   return body;
 }
@@ -38,8 +40,32 @@ const jsonPost = (body?: unknown, token?: string): RequestInit => ({
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 });
 
-export function register(baseUrl: string, username: string, password: string): Promise<AuthResult> {
-  return call(baseUrl, '/api/auth/register', jsonPost({ username, password }));
+export function register(
+  baseUrl: string,
+  username: string,
+  password: string,
+  inviteCode?: string,
+): Promise<AuthResult> {
+  return call(baseUrl, '/api/auth/register', jsonPost({ username, password, ...(inviteCode ? { inviteCode } : {}) }));
+}
+
+/** Extension: whether the server takes registrations (`open`), asks for an invite code, or none (`closed`). */
+export async function registrationMode(baseUrl: string): Promise<RegistrationMode> {
+  const { mode } = await call<{ mode: RegistrationMode }>(baseUrl, '/api/auth/registration', {});
+  return mode;
+}
+
+const withToken = (token?: string): RequestInit => (token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+/** Extension: the caller's sessions (the token's user, or the browser cookie's). */
+export async function listSessions(baseUrl: string, token?: string): Promise<SessionInfo[]> {
+  const { sessions } = await call<{ sessions: SessionInfo[] }>(baseUrl, '/api/sessions', withToken(token));
+  return sessions;
+}
+
+/** Extension: ends one of the caller's sessions; its connections close on every instance. */
+export function endSession(baseUrl: string, sessionId: string, token?: string): Promise<void> {
+  return call(baseUrl, `/api/sessions/${encodeURIComponent(sessionId)}`, { method: 'DELETE', ...withToken(token) });
 }
 
 export function login(baseUrl: string, username: string, password: string): Promise<AuthResult> {

@@ -14,6 +14,8 @@ import { createPasswordHasher } from './auth/passwords.js';
 import { createLimiterFactory } from './limits/limiter.js';
 import { createRefusals, enforce } from './limits/refusals.js';
 import { startSessionSweeper } from './auth/session-sweeper.js';
+import { watchRevokedSessions } from './auth/session-revocations.js';
+import { sessionsRoutes } from './auth/sessions.routes.js';
 import { callsHandlers } from './calls/calls.handlers.js';
 import { callsRoutes } from './calls/calls.routes.js';
 import { openCallLedger } from './calls/calls.ledger.js';
@@ -159,6 +161,7 @@ export async function createApp(deps: {
       },
     }),
     sessionTtlDays: config.sessionTtlDays,
+    registrationMode: config.registration,
   });
   // Issue 15: files (bytes behind a storage seam), slow mode, roles.
   const incoming = await createIncomingDir();
@@ -296,6 +299,10 @@ export async function createApp(deps: {
     auth,
     disconnectSession: (token) => io.in(sessionChannel(hashToken(token))).disconnectSockets(true),
   });
+  sessionsRoutes(http, {
+    auth,
+    disconnectSession: (tokenHash) => io.in(sessionChannel(tokenHash)).disconnectSockets(true),
+  });
   callsRoutes(http, { calls, authenticate: (token) => auth.authenticate(token) });
   await filesRoutes(http, {
     files,
@@ -306,6 +313,7 @@ export async function createApp(deps: {
   operationsRoutes(http, {
     metrics,
     isDraining: () => inFlight.draining,
+    metricsToken: config.metricsToken,
     readinessChecks: {
       database: () => database.ping(),
       ...(redis ? { redis: () => redis.ping() } : {}),
@@ -313,6 +321,13 @@ export async function createApp(deps: {
   });
   await staticRoutes(http, config.webRoot);
 
+  const revocations = watchRevokedSessions({
+    intervalMs: config.sessionCheckMs,
+    localSessions: () => localSessionHashes(io),
+    liveSessions: (hashes) => auth.liveSessions(hashes),
+    disconnectLocal: (tokenHash) => io.local.in(sessionChannel(tokenHash)).disconnectSockets(true),
+    log,
+  });
   const sessionSweeper = startSessionSweeper({
     auth,
     disconnectSession: (tokenHash) => io.in(sessionChannel(tokenHash)).disconnectSockets(true),
@@ -334,6 +349,7 @@ export async function createApp(deps: {
     inFlight.draining = true;
     sessionSweeper.stop();
     calls.close();
+    revocations.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       inFlight.settled(),
@@ -370,6 +386,16 @@ export async function createApp(deps: {
   };
 }
 
+/** The token hashes of the sessions this instance holds sockets for (its local session channels). */
+function localSessionHashes(io: ParleyServer): string[] {
+  const prefix = sessionChannel('');
+  const hashes: string[] = [];
+  for (const room of io.of('/').adapter.rooms.keys()) {
+    if (room.startsWith(prefix)) hashes.push(room.slice(prefix.length));
+  }
+  return hashes;
+}
+
 function toHttpError(error: FastifyError | AppError): AppError {
   if (error instanceof AppError) return error;
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('TOO_LARGE', 'request body too large');
@@ -377,5 +403,5 @@ function toHttpError(error: FastifyError | AppError): AppError {
     return new AppError('BAD_REQUEST', error.message);
   }
   const body = toErrorBody(error);
-  return new AppError(body.code, body.message, body.retryAfterMs);
+  return new AppError(body.code, body.message, body.retryAfterMs, body.reason);
 }

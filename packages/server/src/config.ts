@@ -115,6 +115,10 @@ const ConfigSchema = z.object({
         .map((item) => item.trim().toLowerCase())
         .filter((item) => item.length > 0),
     ),
+  REGISTRATION: z.enum(['open', 'invite', 'closed']).default('open'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SESSION_CHECK_MS: int(5000, 100),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 export interface Config {
@@ -197,6 +201,14 @@ export interface Config {
   maxUploadBytes: number;
   /** Where uploaded files are kept: DATA_DIR/files unless FILES_DIR names a (shared) folder. */
   filesDir: string;
+  /** Who may create an account: anyone, holders of an invite code, or nobody (the admin command). */
+  registration: 'open' | 'invite' | 'closed';
+  /** When set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** How often each instance disconnects sockets whose session was ended by another process. */
+  sessionCheckMs: number;
+  /** JSON lines, or readable lines for a terminal (`auto`: pretty when stdout is one). */
+  logFormat: 'auto' | 'json' | 'pretty';
 }
 
 /** Parses the environment once; throws naming every variable that is wrong. */
@@ -262,5 +274,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     filesDir: c.FILES_DIR ?? path.join(c.DATA_DIR, 'files'),
     pushSubject: c.PUSH_SUBJECT,
     pushEndpointHosts: c.PUSH_ENDPOINT_HOSTS,
+    registration: c.REGISTRATION,
+    metricsToken: c.METRICS_TOKEN,
+    sessionCheckMs: c.SESSION_CHECK_MS,
+    logFormat: c.LOG_FORMAT,
   };
 }

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export type { Logger };
 
@@ -27,4 +28,24 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     },
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * LOG_FORMAT: `json` (one object a line, for collectors), `pretty` (coloured, one readable line
+ * per entry, for a person), or `auto`: pretty when stdout is a terminal, JSON otherwise.
+ */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+export function createProcessLogger(
+  level: string,
+  format: LogFormat,
+  stdout: NodeJS.WriteStream = process.stdout,
+): Logger {
+  const pretty = format === 'pretty' || (format === 'auto' && stdout.isTTY);
+  if (!pretty) return createLogger(level);
+  // In this thread and synchronous: a line is on the terminal before a crash can lose it.
+  return createLogger(
+    level,
+    PinoPretty({ colorize: stdout.isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
 }

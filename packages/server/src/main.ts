@@ -1,13 +1,14 @@
+import { firstRunHint } from './admin/first-run.js';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { installLastResort } from './last-resort.js';
-import { createLogger } from './log.js';
+import { createProcessLogger } from './log.js';
 import type { Metrics } from './metrics.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const log = createProcessLogger(config.logLevel, config.logFormat);
   // Installed before anything can fail; it counts into the app's metrics once they exist.
   const counted: { metrics?: Metrics } = {};
   installLastResort(process, log, () => counted.metrics?.uncaughtErrors.inc());
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   counted.metrics = app.metrics;
   const address = await app.listen();
   log.info({ address }, 'Parley is listening');
+  const hint = await firstRunHint(config, database.db);
+  if (hint) log.warn({ registration: config.registration }, hint);
 
   const stop = (signal: string) => {
     log.info({ signal }, 'shutting down');

@@ -1,4 +1,4 @@
-import { Credentials, LoginCredentials, SESSION_COOKIE, parseWith } from '@parley/protocol';
+import { LoginCredentials, Registration, SESSION_COOKIE, parseWith } from '@parley/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
@@ -10,7 +10,7 @@ export interface AuthRoutesDeps {
   disconnectSession(token: string): void;
 }
 
-function parseBody<T>(schema: z.ZodType<T>, request: FastifyRequest): T {
+export function parseBody<T>(schema: z.ZodType<T>, request: FastifyRequest): T {
   const parsed = parseWith(schema, request.body);
   if (!parsed.ok) throw new AppError(parsed.error.code, parsed.error.message);
   return parsed.value;
@@ -20,6 +20,11 @@ export function tokenOfRequest(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length);
   return request.cookies[SESSION_COOKIE];
+}
+
+/** The address (as TRUST_PROXY allows) and device a session starts from. */
+export function clientOf(request: FastifyRequest): { ip: string; userAgent: string } {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] ?? '' };
 }
 
 export function authRoutes(app: FastifyInstance, deps: AuthRoutesDeps): void {
@@ -36,13 +41,13 @@ export function authRoutes(app: FastifyInstance, deps: AuthRoutesDeps): void {
   };
 
   app.post('/api/auth/register', async (request, reply) => {
-    const result = await auth.register(parseBody(Credentials, request), request.ip);
+    const result = await auth.register(parseBody(Registration, request), clientOf(request));
     setSessionCookie(request, reply, result.token);
     return reply.code(201).send(result);
   });
 
   app.post('/api/auth/login', async (request, reply) => {
-    const result = await auth.login(parseBody(LoginCredentials, request), request.ip);
+    const result = await auth.login(parseBody(LoginCredentials, request), clientOf(request));
     setSessionCookie(request, reply, result.token);
     return reply.send(result);
   });
@@ -56,6 +61,9 @@ export function authRoutes(app: FastifyInstance, deps: AuthRoutesDeps): void {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
+
+  /** Extension: what the register form must ask for (an invite code, or nothing: closed). */
+  app.get('/api/auth/registration', () => ({ mode: auth.registrationMode }));
 
   app.get('/api/me', async (request) => {
     const token = tokenOfRequest(request);

@@ -3,9 +3,15 @@ import type { Db } from '../db/database.js';
 
 export interface StoredUser extends User {
   passwordHash: string;
+  isAdmin: boolean;
+  disabled: boolean;
 }
 
-export async function insertUser(db: Db, user: StoredUser, now: Date): Promise<void> {
+export async function insertUser(
+  db: Db,
+  user: User & { passwordHash: string; isAdmin?: boolean },
+  now: Date,
+): Promise<void> {
   await db
     .insertInto('users')
     .values({
@@ -14,6 +20,7 @@ export async function insertUser(db: Db, user: StoredUser, now: Date): Promise<v
       username_lower: user.username.toLowerCase(),
       password_hash: user.passwordHash,
       created_at: now.toISOString(),
+      is_admin: user.isAdmin ? 1 : 0,
     })
     .execute();
 }
@@ -21,36 +28,71 @@ export async function insertUser(db: Db, user: StoredUser, now: Date): Promise<v
 export async function findUserByUsername(db: Db, username: string): Promise<StoredUser | undefined> {
   const row = await db
     .selectFrom('users')
-    .select(['id', 'username', 'password_hash'])
+    .select(['id', 'username', 'password_hash', 'is_admin', 'disabled_at'])
     .where('username_lower', '=', username.toLowerCase())
     .executeTakeFirst();
-  return row && { id: row.id, username: row.username, passwordHash: row.password_hash };
+  return (
+    row && {
+      id: row.id,
+      username: row.username,
+      passwordHash: row.password_hash,
+      isAdmin: row.is_admin === 1,
+      disabled: row.disabled_at !== null,
+    }
+  );
 }
 
-export async function insertSession(
-  db: Db,
-  session: { tokenHash: string; userId: string; expiresAt: Date },
-  now: Date,
-): Promise<void> {
+export interface NewSession {
+  tokenHash: string;
+  /** Random, shown to the user; never derived from the token. */
+  id: string;
+  userId: string;
+  expiresAt: Date;
+  userAgent: string;
+  address: string;
+}
+
+export async function insertSession(db: Db, session: NewSession, now: Date): Promise<void> {
   await db
     .insertInto('sessions')
     .values({
       token_hash: session.tokenHash,
+      id: session.id,
       user_id: session.userId,
       created_at: now.toISOString(),
       expires_at: session.expiresAt.toISOString(),
+      user_agent: session.userAgent,
+      address: session.address,
+      last_seen_at: now.toISOString(),
     })
     .execute();
 }
 
-export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<User | undefined> {
-  return db
+export interface SessionUser extends User {
+  isAdmin: boolean;
+  sessionId: string;
+  lastSeenAt: string | null;
+}
+
+/** The signed-in user of a live session; a disabled account has none. */
+export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<SessionUser | undefined> {
+  const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.username'])
+    .select(['users.id', 'users.username', 'users.is_admin', 'sessions.id as session_id', 'sessions.last_seen_at'])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now.toISOString())
+    .where('users.disabled_at', 'is', null)
     .executeTakeFirst();
+  return (
+    row && {
+      id: row.id,
+      username: row.username,
+      isAdmin: row.is_admin === 1,
+      sessionId: row.session_id,
+      lastSeenAt: row.last_seen_at,
+    }
+  );
 }
 
 export async function deleteSession(db: Db, tokenHash: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { attentionMigrations } from '../attention/attention.migrations.js';
 
@@ -214,6 +215,52 @@ const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('blocks_pk', ['user_id', 'blocked_id'])
         .execute();
       await db.schema.createIndex('blocks_blocked').on('blocks').column('blocked_id').execute();
+    },
+  },
+  '0050_admin_invites': {
+    async up(db: Kysely<unknown>) {
+      // Issue 16: administrators, disabled accounts, invite codes. Only a hash of each code is
+      // kept, like session tokens: a copy of the database hands out no invitations.
+      await db.schema
+        .alterTable('users')
+        .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('users').addColumn('disabled_at', 'text').execute();
+      await db.schema
+        .createTable('invites')
+        .addColumn('code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('max_uses', 'integer', (c) => c.notNull())
+        .addColumn('uses', 'integer', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0051_session_details': {
+    async up(db: Kysely<unknown>) {
+      // Issue 16: sessions a user can list and end. `id` is random, so the list shows nothing
+      // derived from the token; existing sessions get one here.
+      await db.schema.alterTable('sessions').addColumn('id', 'text').execute();
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('user_agent', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('address', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
+      await db.schema.alterTable('sessions').addColumn('last_seen_at', 'text').execute();
+      const sessions = db as unknown as Kysely<{ sessions: { token_hash: string; id: string | null } }>;
+      const rows = await sessions.selectFrom('sessions').select('token_hash').execute();
+      for (const row of rows) {
+        await sessions
+          .updateTable('sessions')
+          .set({ id: randomUUID() })
+          .where('token_hash', '=', row.token_hash)
+          .execute();
+      }
+      await db.schema.createIndex('sessions_id').on('sessions').column('id').unique().execute();
     },
   },
 };

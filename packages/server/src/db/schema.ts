@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /** Table types for Kysely. Timestamps are ISO-8601 UTC strings on both databases. */
 export interface UsersTable {
   id: string;
@@ -7,11 +9,29 @@ export interface UsersTable {
   created_at: string;
   /** When the user last went offline; shown to their buddies only. */
   last_seen_at: string | null;
+  /** 1 for an administrator (0050). */
+  is_admin: ColumnType<number, number | undefined, number>;
+  /** Set when an administrator disabled the account (0050): it can no longer sign in. */
+  disabled_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
   token_hash: string;
   user_id: string;
+  created_at: string;
+  expires_at: string;
+  /** A random id shown to the user (0051); never derived from the token. */
+  id: string;
+  user_agent: ColumnType<string, string | undefined, string>;
+  address: ColumnType<string, string | undefined, string>;
+  last_seen_at: string | null;
+}
+
+export interface InvitesTable {
+  code_hash: string;
+  max_uses: number;
+  uses: number;
+  created_by: string | null;
   created_at: string;
   expires_at: string;
 }
@@ -176,6 +196,7 @@ export interface Tables {
   room_invites: RoomInvitesTable;
   files: FilesTable;
   message_attachments: MessageAttachmentsTable;
+  invites: InvitesTable;
   buddy_requests: BuddyRequestsTable;
   buddies: BuddiesTable;
   public_keys: PublicKeysTable;

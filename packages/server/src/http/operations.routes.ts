@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../metrics.js';
 
 export interface OperationsDeps {
@@ -8,6 +9,17 @@ export interface OperationsDeps {
   isDraining(): boolean;
   /** How long a check may take before it counts as down; /readyz answers within about this. */
   checkTimeoutMs?: number;
+  /** METRICS_TOKEN: when set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Compares digests, so that neither the length nor the content leaks through timing. */
+function bearerMatches(request: FastifyRequest, token: string): boolean {
+  const header = request.headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 /**
@@ -38,7 +50,13 @@ export function operationsRoutes(app: FastifyInstance, deps: OperationsDeps): vo
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (deps.metricsToken !== undefined && !bearerMatches(request, deps.metricsToken)) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="metrics"')
+        .send({ error: { code: 'UNAUTHORIZED', message: 'metrics need the bearer token (METRICS_TOKEN)' } });
+    }
     const text = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(text);
   });

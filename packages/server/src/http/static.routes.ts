@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * Serves the built web app. Hashed assets are cached for a year; index.html is revalidated on
- * every load so that a new release reaches browsers at once.
+ * every load so that a new release reaches browsers at once. Files are sent pre-compressed.
  */
 export async function staticRoutes(app: FastifyInstance, webRoot: string): Promise<void> {
   if (!existsSync(path.join(webRoot, 'index.html'))) {
@@ -15,6 +15,9 @@ export async function staticRoutes(app: FastifyInstance, webRoot: string): Promi
   await app.register(fastifyStatic, {
     root: webRoot,
     wildcard: false,
+    // The build writes .br and .gz beside each file (packages/web/vite.config.ts): sent by
+    // Accept-Encoding, with `Vary: accept-encoding`; the plain file otherwise.
+    preCompressed: true,
     setHeaders(res, filePath) {
       const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
       res.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');

@@ -1,5 +1,7 @@
-import { useId, useState, type FormEvent } from 'react';
-import { PASSWORD_MIN } from '@parley/protocol';
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { PASSWORD_MIN, type RegistrationMode } from '@parley/protocol';
+import { registrationMode } from '@parley/sdk';
+import { inviteFromUrl } from './refusal-text.js';
 import { useAppState, useController } from '../state/use-controller.js';
 import { registrationProblem } from './validate.js';
 
@@ -8,7 +10,22 @@ type Mode = 'login' | 'register';
 export function AuthScreen() {
   const controller = useController();
   const fatal = useAppState((s) => s.fatal);
-  const [mode, setMode] = useState<Mode>('login');
+  const initialInvite = inviteFromUrl(window.location.search);
+  // A link with ?invite=CODE opens on the register tab with the code filled in.
+  const [mode, setMode] = useState<Mode>(initialInvite ? 'register' : 'login');
+  const [inviteCode, setInviteCode] = useState(initialInvite);
+  const [registration, setRegistration] = useState<RegistrationMode>('open');
+  useEffect(() => {
+    let live = true;
+    // Unknown (old server, unreachable): the form stays as it was, and the server's refusal says why.
+    registrationMode(window.location.origin).then(
+      (m) => live && setRegistration(m),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>();
@@ -25,7 +42,8 @@ export function AuthScreen() {
     }
     setBusy(true);
     setError(undefined);
-    const failure = await controller.authenticate(mode, name, password);
+    const code = inviteCode.trim();
+    const failure = await controller.authenticate(mode, name, password, code === '' ? undefined : code);
     setBusy(false);
     if (failure) setError(failure);
   }
@@ -69,43 +87,64 @@ export function AuthScreen() {
           ))}
         </div>
         <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-tab-${mode}`}>
-          <form onSubmit={(e) => void submit(e)} aria-label={title} noValidate>
-            <label htmlFor={`${id}-user`}>Username</label>
-            <input
-              id={`${id}-user`}
-              name="username"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-              required
-            />
-            <label htmlFor={`${id}-pass`}>Password</label>
-            <input
-              id={`${id}-pass`}
-              name="password"
-              type="password"
-              autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-              aria-describedby={mode === 'register' ? `${id}-hint` : undefined}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-            />
-            {mode === 'register' && (
-              <p className="hint" id={`${id}-hint`}>
-                At least {PASSWORD_MIN} characters.
-              </p>
-            )}
-            {error && (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            )}
-            <button type="submit" className="primary wide" disabled={busy}>
-              {busy ? 'Please wait…' : title}
-            </button>
-          </form>
+          {mode === 'register' && registration === 'closed' ? (
+            <p className="hint" role="status">
+              This server does not take new accounts. Ask its administrator to create one for you.
+            </p>
+          ) : (
+            <form onSubmit={(e) => void submit(e)} aria-label={title} noValidate>
+              <label htmlFor={`${id}-user`}>Username</label>
+              <input
+                id={`${id}-user`}
+                name="username"
+                autoComplete="username"
+                autoCapitalize="none"
+                spellCheck={false}
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+                required
+              />
+              <label htmlFor={`${id}-pass`}>Password</label>
+              <input
+                id={`${id}-pass`}
+                name="password"
+                type="password"
+                autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+                aria-describedby={mode === 'register' ? `${id}-hint` : undefined}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                required
+              />
+              {mode === 'register' && (
+                <p className="hint" id={`${id}-hint`}>
+                  At least {PASSWORD_MIN} characters.
+                </p>
+              )}
+              {mode === 'register' && registration === 'invite' && (
+                <>
+                  <label htmlFor={`${id}-invite`}>Invite code</label>
+                  <input
+                    id={`${id}-invite`}
+                    name="invite"
+                    autoComplete="off"
+                    autoCapitalize="none"
+                    spellCheck={false}
+                    value={inviteCode}
+                    onChange={(e) => setInviteCode(e.target.value)}
+                    required
+                  />
+                </>
+              )}
+              {error && (
+                <p className="form-error" role="alert">
+                  {error}
+                </p>
+              )}
+              <button type="submit" className="primary wide" disabled={busy}>
+                {busy ? 'Please wait…' : title}
+              </button>
+            </form>
+          )}
         </div>
       </div>
     </main>

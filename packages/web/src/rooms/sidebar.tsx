@@ -9,6 +9,7 @@ import { SettingsDialog } from '../ui/settings-dialog.js';
 import { BrowseRoomsDialog } from './browse-rooms-dialog.js';
 import { CreateRoomDialog } from './create-room-dialog.js';
 import { Invitations } from './invitations.js';
+import { SessionsDialog } from '../settings/sessions-dialog.js';
 
 export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   const controller = useController();
@@ -18,7 +19,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
   // A private conversation covers the room: no room is the current page then.
   const active = useAppState((s) => (s.activeDm ? undefined : s.activeRoomId));
   const muted = useAppState((s) => s.roomPrefs);
-  const [dialog, setDialog] = useState<'browse' | 'create' | 'settings' | undefined>();
+  const [dialog, setDialog] = useState<'browse' | 'create' | 'settings' | 'sessions' | undefined>();
 
   return (
     <nav className="sidebar" aria-label="Rooms">
@@ -76,6 +77,9 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
           <button type="button" className="link-button" onClick={() => setDialog('settings')}>
             Settings
           </button>
+          <button type="button" className="link-button" onClick={() => setDialog('sessions')}>
+            Sessions
+          </button>
           <button
             type="button"
             className="link-button"
@@ -91,6 +95,7 @@ export function Sidebar({ onNavigate }: { onNavigate: () => void }) {
       {dialog === 'browse' && <BrowseRoomsDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'create' && <CreateRoomDialog onClose={() => setDialog(undefined)} />}
       {dialog === 'settings' && <SettingsDialog onClose={() => setDialog(undefined)} />}
+      {dialog === 'sessions' && <SessionsDialog onClose={() => setDialog(undefined)} />}
     </nav>
   );
 }

@@ -1,4 +1,5 @@
 import type { User } from '@parley/protocol';
+import { refusalText } from '../auth/refusal-text.js';
 import { login, logout, me as fetchMe, ParleyClient, ParleyError, register, type ConnectionStatus } from '@parley/sdk';
 import { initialState, type AppState } from './app-state.js';
 import { createAttentionActions } from './attention-actions.js';
@@ -193,9 +194,17 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     },
 
     /** Signs in or registers; answers the error to show under the form, or undefined. */
-    async authenticate(mode: 'login' | 'register', username: string, password: string): Promise<string | undefined> {
+    async authenticate(
+      mode: 'login' | 'register',
+      username: string,
+      password: string,
+      inviteCode?: string,
+    ): Promise<string | undefined> {
       try {
-        const auth = await (mode === 'login' ? login : register)(options.baseUrl, username, password);
+        const auth =
+          mode === 'login'
+            ? await login(options.baseUrl, username, password)
+            : await register(options.baseUrl, username, password, inviteCode);
         await start(auth.user);
         return undefined;
       } catch (error) {
@@ -221,6 +230,8 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
 }
 
 function authErrorText(mode: 'login' | 'register', error: ParleyError): string {
+  const byReason = refusalText(error.reason);
+  if (byReason) return byReason;
   switch (error.code) {
     case 'CONFLICT':
       return 'That username is taken. Choose another one.';
