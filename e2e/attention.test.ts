@@ -97,7 +97,7 @@ describe('read state, mentions, receipts, typing and search in the browser', () 
     );
 
     // Read receipts can be turned off in the settings, for every device.
-    await laptop.page.getByRole('button', { name: 'Settings' }).click();
+    await laptop.page.getByRole('button', { name: 'Settings', exact: true }).click();
     await laptop.page.getByTestId('send-receipts').uncheck();
     await screenshot(laptop.page, 'settings');
     await until(async () => {

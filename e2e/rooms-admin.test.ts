@@ -80,7 +80,7 @@ describe('rooms with owners', () => {
     await screenshot(alice.page, 'room-member-actions');
     await alice.page.getByRole('menuitem', { name: 'Make moderator' }).click();
     await until(async () => (await bobRow.getAttribute('data-role')) === 'moderator', 'bob a moderator');
-    await alice.page.getByRole('button', { name: 'Settings' }).click();
+    await alice.page.getByRole('button', { name: 'Room settings' }).click();
     await alice.page.getByRole('dialog', { name: `#${roomName} settings` }).waitFor();
     await screenshot(alice.page, 'room-settings');
     await alice.page.keyboard.press('Escape');

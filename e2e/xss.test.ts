@@ -52,7 +52,12 @@ describe('message text is never HTML', () => {
       .locator('script, img, svg, iframe, object, embed, video, input, form, style, meta, details, math, body')
       .count();
     expect(injected).toBe(0);
-    const hrefs = await list.locator('a').evaluateAll((els) => els.map((a) => a.getAttribute('href') ?? ''));
+    // Links in message text; each message's time is also a link, to its own permalink in this app.
+    const hrefs = await list
+      .locator('a:not(.permalink)')
+      .evaluateAll((els) => els.map((a) => a.getAttribute('href') ?? ''));
+    const permalinks = await list.locator('a.permalink').evaluateAll((els) => els.map((a) => a.getAttribute('href')));
+    for (const href of permalinks) expect(href).toMatch(/^\/r\/[\w-]+\/m\/\d+$/);
     expect(hrefs.length).toBeGreaterThan(0);
     for (const href of hrefs) expect(href).toMatch(/^https?:\/\/[^"<>\s]+$/);
     expect(await page.locator('.chat-title h1').textContent()).toBe(`#${name}`);

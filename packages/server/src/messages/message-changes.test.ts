@@ -114,12 +114,13 @@ describe.each(kinds)('messages that change on %s', (kind) => {
     expect(history.messages[0]).toMatchObject({ body: '', seq: 1 });
   });
 
-  it("lets the author delete (idempotently), not another member, not an outsider: mayModerate is the moderators' seam", async () => {
-    const { room, owner, other } = await roomOf(2);
+  it('lets the author delete (idempotently), and the room owner; not another member, not an outsider', async () => {
+    const { room, owner, other, users } = await roomOf(3);
+    const third = users[2]!;
     const outsider = await user();
     const m = await send(other, room.id, 'delete me');
-    // The room's creator is not a moderator until issue 15 wires mayModerate.
-    expect(await owner.client.request('message:delete', { messageId: m.id })).toMatchObject({
+    // A plain member may not delete someone else's message; an outsider may not touch it.
+    expect(await third.client.request('message:delete', { messageId: m.id })).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN' },
     });
@@ -138,6 +139,11 @@ describe.each(kinds)('messages that change on %s', (kind) => {
     const first = expectOk(await other.client.request('message:delete', { messageId: m.id }));
     const again = expectOk(await other.client.request('message:delete', { messageId: m.id }));
     expect(again.message).toEqual(first.message);
+    // The room's owner (its creator) deletes anyone's message there (mayModerate, wired to roles).
+    const byThird = await send(third, room.id, 'moderated');
+    const moderated = expectOk(await owner.client.request('message:delete', { messageId: byThird.id }));
+    expect(moderated.message).toMatchObject({ id: byThird.id, body: '' });
+    expect(moderated.message.deletedAt).toBeDefined();
   });
 
   it('sets reactions idempotently, for members only, and refuses what is not an emoji or too long', async () => {

@@ -82,7 +82,7 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
           <button
             type="button"
             className="secondary settings-button"
-            aria-label="Settings"
+            aria-label="Room settings"
             title="Room settings"
             onClick={() => setDialog('settings')}
           >

@@ -42,7 +42,9 @@ function renderInline(nodes: Inline[], ctx: MentionContext): ReactNode[] {
 
 function renderLines(lines: Inline[][], ctx: MentionContext): ReactNode[] {
   return lines.flatMap((line, i) =>
-    i === 0 ? renderInline(line, ctx) : [<br key={`br${i}`} />, ...renderInline(line, ctx)],
+    // A newline, not <br>: .message-body keeps white space (pre-wrap), and the text (copy, a
+    // screen reader, textContent) keeps the line break the author typed.
+    i === 0 ? renderInline(line, ctx) : ['\n', ...renderInline(line, ctx)],
   );
 }
 
