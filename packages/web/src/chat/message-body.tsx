@@ -41,11 +41,8 @@ function renderInline(nodes: Inline[], ctx: MentionContext): ReactNode[] {
 }
 
 function renderLines(lines: Inline[][], ctx: MentionContext): ReactNode[] {
-  return lines.flatMap((line, i) =>
-    // A newline, not <br>: .message-body keeps white space (pre-wrap), and the text (copy, a
-    // screen reader, textContent) keeps the line break the author typed.
-    i === 0 ? renderInline(line, ctx) : ['\n', ...renderInline(line, ctx)],
-  );
+  // A newline as text, not <br>: the body keeps white-space: pre-wrap, and copied text keeps its lines.
+  return lines.flatMap((line, i) => (i === 0 ? renderInline(line, ctx) : ['\n', ...renderInline(line, ctx)]));
 }
 
 function renderBlock(block: Block, i: number, ctx: MentionContext): ReactNode {
