@@ -1,7 +1,7 @@
 import type { Agent as HttpsAgent } from 'node:https';
 import fastifyCookie from '@fastify/cookie';
 import { httpStatusOf } from '@parley/protocol';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { attentionHandlers, withReadState } from './attention/attention.handlers.js';
 import { createAttentionService } from './attention/attention.service.js';
 import { createAuthService, hashToken } from './auth/auth.service.js';
@@ -93,6 +93,13 @@ export async function createApp(deps: {
     // The same rule as the realtime transports' clientAddressOf (http/client-address.ts).
     trustProxy: config.trustProxy === false ? false : compileTrust(config.trustProxy),
     bodyLimit: 16 * 1024,
+    // A path Fastify's router refuses before any route runs (a parameter over its length limit,
+    // a malformed escape) still gets the protocol's error body, not Fastify's own.
+    frameworkErrors: (_error, _request, reply: FastifyReply) => {
+      void reply
+        .code(httpStatusOf.BAD_REQUEST)
+        .send({ error: { code: 'BAD_REQUEST', message: 'malformed request path' } });
+    },
   });
   await http.register(fastifyCookie);
   // Headers first: they go on every answer, a refusal by the hooks after this one included.

@@ -33,6 +33,12 @@ describe('operations: metrics token and pre-compressed assets', () => {
     rmSync(webRoot, { recursive: true, force: true });
   });
 
+  it("answers a path the router refuses (an overlong parameter) with the protocol's error body", async () => {
+    const response = await fetch(`${server.url}/api/sessions/${'x'.repeat(500)}`, { method: 'DELETE' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'malformed request path' } });
+  });
+
   it('answers /metrics only with the bearer token', async () => {
     const bare = await fetch(`${server.url}/metrics`);
     expect(bare.status).toBe(401);
