@@ -37,3 +37,31 @@ export function SearchIcon() {
     </svg>
   );
 }
+
+/** The call buttons sit in dense rows (buddy list, chat header): a size smaller. */
+const small = { ...base, width: 16, height: 16 } as const;
+
+export function PhoneIcon() {
+  return (
+    <svg {...small}>
+      <path d="M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1.9.4 1.8.7 2.7a2 2 0 0 1-.5 2.1L8 9.8a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.7.7a2 2 0 0 1 1.7 2z" />
+    </svg>
+  );
+}
+
+export function VideoIcon() {
+  return (
+    <svg {...small}>
+      <path d="M23 7l-7 5 7 5V7z" />
+      <rect x="1" y="5" width="15" height="14" rx="2" />
+    </svg>
+  );
+}
+
+export function DirectIcon() {
+  return (
+    <svg {...small}>
+      <path d="M4 12h16M14 6l6 6-6 6" />
+    </svg>
+  );
+}
