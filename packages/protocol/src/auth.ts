@@ -54,6 +54,8 @@ export const RefusalReason = {
   accountDisabled: 'account_disabled',
   /** FORBIDDEN: the route is for administrators. */
   adminOnly: 'admin_only',
+  /** CONFLICT on `dm:send { allDevices: true }`: a device of either user would get no copy. */
+  missingDevices: 'missing_devices',
 } as const;
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
 

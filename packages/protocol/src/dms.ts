@@ -29,6 +29,12 @@ export const DmSend = z
     /** Extension: one ciphertext per device; each goes to that device only. */
     copies: z.array(DmCopy).min(1).max(DM_COPIES_MAX).optional(),
     ttlSeconds: z.number().int().min(1).max(DM_TTL_MAX_SECONDS).optional(),
+    /**
+     * Extension, with `copies`: refuse (`CONFLICT`, reason `missing_devices`) rather than send when
+     * a device of either user (but the sending one) would get no copy, so that a device added a
+     * moment ago gets this message too: the client asks `keys:get` again and re-encrypts.
+     */
+    allDevices: z.boolean().optional(),
   })
   .refine((v) => (v.payload === undefined) !== (v.copies === undefined), {
     message: 'give either payload or copies, not both',

@@ -142,6 +142,44 @@ describe.each(setups)('private messages on every device, with %s', (_name, start
     expect(ben1.got).toEqual([]);
   });
 
+  it('refuses, when asked for all devices, a send that leaves a device of either user without a copy', async () => {
+    const ana1 = await device();
+    const ben1 = await device();
+    // Ana's second browser and Ben's second device arrive after Ana's list was read.
+    const ana2 = await device(ana1.conn);
+    const ben2 = await device(ben1.conn);
+    const strict = (copies: ReturnType<typeof copiesFor>) =>
+      ana1.conn.client.request('dm:send', {
+        to: ben1.conn.user.username,
+        clientMsgId: randomUUID(),
+        copies,
+        allDevices: true,
+      });
+    for (const copies of [
+      copiesFor([[ben1, 'only ben1']]),
+      copiesFor([
+        [ben1, 'ben1'],
+        [ben2, 'ben2'],
+      ]),
+    ]) {
+      const refused = await strict(copies);
+      expect(refused.ok ? undefined : refused.error).toMatchObject({ code: 'CONFLICT', reason: 'missing_devices' });
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    expect([...ben1.got, ...ben2.got, ...ana2.got]).toEqual([]);
+    const sent = expectOk(
+      await strict(
+        copiesFor([
+          [ben1, 'ben1'],
+          [ben2, 'ben2'],
+          [ana2, 'ana2'],
+        ]),
+      ),
+    );
+    expect(sent.missingDevices).toBe(0);
+    await eventually(() => (ben1.got.length && ben2.got.length && ana2.got.length ? true : undefined));
+  });
+
   it('replays statuses to a sender who was away, also when it reconnects while the recipient acks', async () => {
     const ana = await device();
     const ben = await device();

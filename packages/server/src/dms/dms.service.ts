@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   DM_TTL_DEFAULT_SECONDS,
   LEGACY_DEVICE_ID,
+  RefusalReason,
   type DmCopy,
   type DmNew,
   type ParsedRequest,
@@ -97,6 +98,7 @@ export function createDmService(deps: DmServiceDeps): DmService {
     recipient: User,
     copies: DmCopy[],
     sendingDevice: string | undefined,
+    allDevices: boolean,
   ): Promise<{ copies: OutboxCopy[]; missingDevices: number }> {
     const known = await deviceIdsOf(db, [...new Set([user.id, recipient.id])]);
     const seen = new Set<string>();
@@ -125,6 +127,14 @@ export function createDmService(deps: DmServiceDeps): DmService {
         const isSender = userId === user.id && deviceId === sendingDevice;
         if (!isSender && !seen.has(`${userId}/${deviceId}`)) missingDevices += 1;
       }
+    }
+    if (allDevices && missingDevices > 0) {
+      throw new AppError(
+        'CONFLICT',
+        `copies: ${missingDevices} device(s) would get none; ask keys:get again`,
+        undefined,
+        RefusalReason.missingDevices,
+      );
     }
     return { copies: checked, missingDevices };
   }
@@ -173,7 +183,7 @@ export function createDmService(deps: DmServiceDeps): DmService {
       }
       const sendingDevice = socketId ? devices.get(socketId) : undefined;
       const checked = input.copies
-        ? await checkCopies(user, recipient, input.copies, sendingDevice)
+        ? await checkCopies(user, recipient, input.copies, sendingDevice, input.allDevices === true)
         : { copies: undefined, missingDevices: undefined };
       const request = recipient.id !== user.id && !(await deps.areBuddies(user.id, recipient.id));
       const now = Date.now();

@@ -88,9 +88,11 @@ export function createDmActions(ctx: Ctx) {
       }
       if (copies.some((c) => c.payload.length > DM_PAYLOAD_MAX)) return fail(localId, 'Too long to send privately');
       // A retry reuses the clientMsgId: the server answers the first message's id and sends it once.
+      // The first try insists on a copy for every device (one added a moment ago included); the
+      // second, after asking again, sends to the devices there are, and counts what it missed.
       const result = await client.request(
         'dm:send',
-        { to: peer.username, clientMsgId: localId, copies, ttlSeconds: DM_TTL_SECONDS },
+        { to: peer.username, clientMsgId: localId, copies, ttlSeconds: DM_TTL_SECONDS, allDevices: attempt === 0 },
         { retries: 2 },
       );
       if (mySession !== generation) return undefined;
