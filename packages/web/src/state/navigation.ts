@@ -23,6 +23,8 @@ export interface NavigationDeps {
   /** Opens a joined room; joins it first when it is not; answers the refusal's code, if any. */
   openRoom(roomId: string): Promise<string | undefined>;
   openDm(peer: User): void;
+  /** Loads the room's history back to `seq` (a page at a time) and marks that message. */
+  jumpTo(roomId: string, seq: number): Promise<void>;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createNavigation(ctx: Ctx, deps: NavigationDeps) {
   const { store } = ctx;
   let applying = false;
   let started = false;
+  let navigations = 0;
 
   function peerFor(s: AppState, username: string): User {
     const known =
@@ -44,26 +47,39 @@ export function createNavigation(ctx: Ctx, deps: NavigationDeps) {
     return known ? { id: known.id, username: known.username } : { id: '', username };
   }
 
+  /** A permalink: history back to the message, then the list scrolls to it and marks it; a gone one is said. */
+  async function showMessage(roomId: string, seq: number): Promise<void> {
+    await deps.jumpTo(roomId, seq);
+    const view = store.get().rooms[roomId];
+    const message = view?.messages.find((m) => m.seq === seq);
+    if (!view) return;
+    if (!message) ctx.toast('error', `That message does not exist in #${view.room.name}`);
+    else if (message.deletedAt) ctx.toast('error', `That message in #${view.room.name} was deleted`);
+  }
+
   async function go(route: Route): Promise<void> {
+    // A later navigation (Back again, another link) supersedes this one while it waits.
+    const mine = ++navigations;
     applying = true;
     try {
       if (route.kind === 'room') {
         const code = await deps.openRoom(route.roomId);
+        if (mine !== navigations) return;
         store.set((s) => ({
           ...s,
           activeDm: undefined,
           blocked: code ? { roomId: route.roomId, reason: blockedReason(code) } : undefined,
-          focusSeq: !code && route.seq !== undefined ? { roomId: route.roomId, seq: route.seq } : s.focusSeq,
         }));
+        if (!code && route.seq !== undefined) await showMessage(route.roomId, route.seq);
       } else if (route.kind === 'dm') {
         deps.openDm(peerFor(store.get(), route.username));
       } else {
         store.set((s) => ({ ...s, activeDm: undefined, blocked: undefined }));
       }
     } finally {
-      applying = false;
+      if (mine === navigations) applying = false;
     }
-    sync(true);
+    if (mine === navigations) sync(true);
   }
 
   function sync(replace = false): void {
