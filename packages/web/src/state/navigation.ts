@@ -1,6 +1,7 @@
 import type { User } from '@parley/protocol';
 import type { AppState } from './app-state.js';
 import type { Ctx } from './context.js';
+import { updateThread } from './dm-threads.js';
 import { formatRoute, parseRoute, routeOf, samePlace, type Route } from './route.js';
 
 /** Where the app should be, as a URL: an open private chat, a refused room link, or the open room. */
@@ -17,6 +18,34 @@ export function blockedReason(code: string): string {
   if (code === 'NOT_FOUND') return 'This room does not exist (any more).';
   if (code === 'ROOM_FULL') return 'This room is full.';
   return 'This room cannot be opened right now.';
+}
+
+/**
+ * Who a username is, from what the page knows (the conversation, buddies, members of joined
+ * rooms); id '' when nobody is known yet (a reload at /dm/:username before the buddies load).
+ */
+export function peerFor(s: AppState, username: string): User {
+  const candidates = [
+    s.dms[username]?.peer,
+    s.buddies.list.find((b) => b.user.username.toLowerCase() === username)?.user,
+    Object.values(s.rooms)
+      .flatMap((v) => v.members)
+      .find((m) => m.username.toLowerCase() === username),
+  ];
+  const known = candidates.find((u) => u !== undefined && u.id !== '');
+  return known ? { id: known.id, username: known.username } : { id: '', username };
+}
+
+/**
+ * The open conversation's contact, once known: a chat opened from its URL before the buddies
+ * and rooms loaded has id '' (presence and calls match people by id), filled in here.
+ */
+export function withKnownPeer(s: AppState): AppState {
+  const key = s.activeDm;
+  const thread = key ? s.dms[key] : undefined;
+  if (!key || !thread || thread.peer.id !== '') return s;
+  const known = peerFor(s, key);
+  return known.id === '' ? s : updateThread(s, key, (t) => ({ ...t, peer: known }));
 }
 
 export interface NavigationDeps {
@@ -36,16 +65,6 @@ export function createNavigation(ctx: Ctx, deps: NavigationDeps) {
   let applying = false;
   let started = false;
   let navigations = 0;
-
-  function peerFor(s: AppState, username: string): User {
-    const known =
-      s.dms[username]?.peer ??
-      s.buddies.list.find((b) => b.user.username.toLowerCase() === username)?.user ??
-      Object.values(s.rooms)
-        .flatMap((v) => v.members)
-        .find((m) => m.username.toLowerCase() === username);
-    return known ? { id: known.id, username: known.username } : { id: '', username };
-  }
 
   /** A permalink: history back to the message, then the list scrolls to it and marks it; a gone one is said. */
   async function showMessage(roomId: string, seq: number): Promise<void> {
@@ -96,7 +115,11 @@ export function createNavigation(ctx: Ctx, deps: NavigationDeps) {
   window.addEventListener('popstate', () => {
     if (started) void go(parseRoute(location.pathname));
   });
-  store.subscribe(() => sync());
+  store.subscribe(() => {
+    sync();
+    const s = store.get();
+    if (withKnownPeer(s) !== s) store.set(withKnownPeer);
+  });
   // A message's permalink clicked in the app moves there without reloading the page.
   document.addEventListener('click', (event) => {
     const link = event.target instanceof Element ? event.target.closest('a.permalink') : null;
