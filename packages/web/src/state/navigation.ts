@@ -72,7 +72,10 @@ export function createNavigation(ctx: Ctx, deps: NavigationDeps) {
     const view = store.get().rooms[roomId];
     const message = view?.messages.find((m) => m.seq === seq);
     if (!view) return;
-    if (!message) ctx.toast('error', `That message does not exist in #${view.room.name}`);
+    const oldest = view.messages[0]?.seq;
+    if (!message && view.hasMore && oldest !== undefined && seq < oldest) {
+      ctx.toast('error', `That message is too far back in #${view.room.name} to show`);
+    } else if (!message) ctx.toast('error', `That message does not exist in #${view.room.name}`);
     else if (message.deletedAt) ctx.toast('error', `That message in #${view.room.name} was deleted`);
   }
 
