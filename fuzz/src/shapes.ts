@@ -31,6 +31,8 @@ export const EVENT_NAMES = [
   'room:role',
   'room:delete',
   'room:bans',
+  'room:invitations',
+  'room:invite:decline',
   'typing',
   'read:mark',
   'message:search',

@@ -12,8 +12,18 @@ import type { MessageNew, RoomJoinResult, RoomMember } from './rooms.js';
 import type { MessageUpdate } from './message-changes.js';
 import { MessageDelete, MessageEdit, ReactionSet } from './message-changes.js';
 import { MessageSend, RoomCreate, RoomHistory, RoomJoin, RoomLeave, RoomList } from './rooms.js';
-import type { RoomDeleted, RoomInvited, RoomUpdated } from './room-admin.js';
-import { RoomBan, RoomBans, RoomDelete, RoomInvite, RoomKick, RoomRoleChange, RoomUpdate } from './room-admin.js';
+import type { RoomDeleted, RoomInvitation, RoomInvited, RoomUpdated } from './room-admin.js';
+import {
+  RoomBan,
+  RoomBans,
+  RoomDelete,
+  RoomInvitations,
+  RoomInvite,
+  RoomInviteDecline,
+  RoomKick,
+  RoomRoleChange,
+  RoomUpdate,
+} from './room-admin.js';
 
 /** The schema of every client → server event: the server parses each payload with it first. */
 export const requestSchemas = {
@@ -46,6 +56,8 @@ export const requestSchemas = {
   'room:role': RoomRoleChange,
   'room:delete': RoomDelete,
   'room:bans': RoomBans,
+  'room:invitations': RoomInvitations,
+  'room:invite:decline': RoomInviteDecline,
   typing: Typing,
   'read:mark': ReadMark,
   'message:search': MessageSearch,
@@ -95,6 +107,9 @@ export interface RequestResults {
   'room:role': Empty;
   'room:delete': Empty;
   'room:bans': { users: User[] };
+  /** Extension: the caller's pending invitations, oldest first. */
+  'room:invitations': { invitations: RoomInvitation[] };
+  'room:invite:decline': Empty;
   typing: Empty;
   'read:mark': Empty;
   'message:search': MessageSearchResult;
@@ -129,6 +144,8 @@ export interface ServerEventPayloads {
   };
   'room:updated': RoomUpdated;
   'room:invited': RoomInvited;
+  /** Extension: the user declined this invitation (on one of their devices): it leaves the others' lists. */
+  'room:invite:declined': { roomId: string };
   /** Extension: the room is gone (its owner deleted it). */
   'room:deleted': RoomDeleted;
   typing: TypingEvent;

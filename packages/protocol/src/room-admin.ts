@@ -31,6 +31,10 @@ export const RoomRoleChange = z.object({ roomId: Id, username: Username, role: R
 export const RoomDelete = z.object({ roomId: Id });
 /** Extension: the bans of a room, for its owner and moderators. */
 export const RoomBans = z.object({ roomId: Id });
+/** Extension: the caller's pending invitations (after a reload, on another device, or when offline at the time). */
+export const RoomInvitations = z.object({});
+/** Extension: the invitee declines an invitation; it leaves their list on every device. */
+export const RoomInviteDecline = z.object({ roomId: Id });
 
 export interface RoomUpdated {
   room: Room;
@@ -38,6 +42,10 @@ export interface RoomUpdated {
 export interface RoomInvited {
   room: Room;
   by: User;
+}
+/** Extension: a pending invitation as `room:invitations` lists it: `room:invited`'s fields and when. */
+export interface RoomInvitation extends RoomInvited {
+  invitedAt: string;
 }
 /** Extension: to the members of a room its owner deleted; they are no longer members. */
 export interface RoomDeleted {

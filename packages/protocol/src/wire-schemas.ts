@@ -82,6 +82,10 @@ const results = {
   'room:role': Empty,
   'room:delete': Empty,
   'room:bans': z.object({ users: z.array(User) }),
+  'room:invitations': z.object({
+    invitations: z.array(z.object({ room: Room, by: User, invitedAt: z.string() })),
+  }),
+  'room:invite:decline': Empty,
   typing: Empty,
   'read:mark': Empty,
   'message:search': z.object({
@@ -119,6 +123,7 @@ const events = {
   'call:signal': z.object({ from: User, callId: z.string(), kind: CallSignalKind, data: z.unknown().optional() }),
   'room:updated': z.object({ room: Room }),
   'room:invited': z.object({ room: Room, by: User }),
+  'room:invite:declined': z.object({ roomId: z.string() }),
   'room:deleted': z.object({ roomId: z.string() }),
   typing: z.object({ roomId: z.string().optional(), from: User }),
   'read:update': z.object({ roomId: z.string(), user: User, seq: Seq }),

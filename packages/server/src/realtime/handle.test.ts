@@ -34,6 +34,8 @@ const wrongField: Record<RequestName, unknown> = {
   'room:role': { roomId: 'r', username: 'bob', role: 'admin' },
   'room:delete': { roomId: 5 },
   'room:bans': {},
+  'room:invitations': 'x',
+  'room:invite:decline': { roomId: 5 },
   typing: { roomId: 'r', to: 'bob' },
   'read:mark': { roomId: 'r', seq: -1 },
   'message:search': { query: '' },

@@ -83,4 +83,26 @@ describe.runIf(services.postgres && services.redis)('moderation across two insta
     expect(refused).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
     for (const u of [owner, carol, dave, daveThere]) u.client.close();
   });
+
+  it('an invitation made on one instance is listed on the other; a decline there reaches the invitee’s devices here', async () => {
+    const owner = await connectUser(first);
+    const bobHere = await connectUser(first);
+    const bobThere = await connectUser(second, { token: bobHere.token });
+    const declined: string[] = [];
+    bobHere.client.on('room:invite:declined', (e) => declined.push(e.roomId));
+    const { room } = expectOk(
+      await owner.client.request('room:create', { name: uniqueName('i'), visibility: 'private' }),
+    );
+    expectOk(await owner.client.request('room:invite', { roomId: room.id, username: bobHere.user.username }));
+    const listed = expectOk(await bobThere.client.request('room:invitations', {}));
+    expect(listed.invitations.map((i) => [i.room.id, i.by.username])).toEqual([[room.id, owner.user.username]]);
+    expectOk(await bobThere.client.request('room:invite:decline', { roomId: room.id }));
+    await eventually(() => (declined.includes(room.id) ? true : undefined), 10_000);
+    expect(expectOk(await bobHere.client.request('room:invitations', {})).invitations).toEqual([]);
+    expect(await bobHere.client.request('room:join', { roomId: room.id })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    for (const u of [owner, bobHere, bobThere]) u.client.close();
+  });
 });

@@ -27,6 +27,10 @@ export interface RoomAdmin {
   setRole(user: User, input: ParsedRequest<'room:role'>): Promise<RequestResult<'room:role'>>;
   remove(user: User, input: ParsedRequest<'room:delete'>): Promise<RequestResult<'room:delete'>>;
   bans(user: User, input: ParsedRequest<'room:bans'>): Promise<RequestResult<'room:bans'>>;
+  /** The caller's pending invitations: invited, not a member now. */
+  invitations(user: User): Promise<RequestResult<'room:invitations'>>;
+  /** The invitee declines: the invitation goes (a private room's door closes) on every device. */
+  declineInvite(user: User, input: ParsedRequest<'room:invite:decline'>): Promise<RequestResult<'room:invite:decline'>>;
 }
 
 export interface RoomAdminDeps {
@@ -207,6 +211,19 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
     async bans(user, input) {
       await requireRole(user, input.roomId, 'moderator');
       return { users: await admin.listBans(db, input.roomId) };
+    },
+
+    async invitations(user) {
+      return { invitations: await admin.pendingInvitations(db, user.id) };
+    },
+
+    async declineInvite(user, input) {
+      // A member's invitation is not pending (it lets them come back after leaving): not theirs to decline here.
+      if ((await store.isMember(db, input.roomId, user.id)) || !(await admin.dropInvite(db, input.roomId, user.id))) {
+        throw new AppError('NOT_FOUND', 'no pending invitation to that room');
+      }
+      fanout.toUser(user.id, 'room:invite:declined', { roomId: input.roomId });
+      return {};
     },
   };
 }

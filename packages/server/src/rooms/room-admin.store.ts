@@ -1,4 +1,4 @@
-import type { Room, RoomRole, User, Visibility } from '@parley/protocol';
+import type { Room, RoomInvitation, RoomRole, User, Visibility } from '@parley/protocol';
 import type { Db } from '../db/database.js';
 import { roomColumns, toRoom } from './rooms.store.js';
 
@@ -98,6 +98,50 @@ export async function isInvited(db: Db, roomId: string, userId: string): Promise
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * The user's pending invitations, oldest first: rooms they were invited to and are not in now
+ * (an invitation to a room they are in is spent until they leave it). Banned users hold none.
+ */
+export async function pendingInvitations(db: Db, userId: string): Promise<RoomInvitation[]> {
+  const rows = await db
+    .selectFrom('room_invites')
+    .innerJoin('rooms', 'rooms.id', 'room_invites.room_id')
+    .innerJoin('users', 'users.id', 'room_invites.invited_by')
+    .select(roomColumns.map((c) => `rooms.${c}` as const))
+    .select(['users.id as by_id', 'users.username as by_username', 'room_invites.invited_at'])
+    .where('room_invites.user_id', '=', userId)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('room_members')
+            .select('room_members.room_id')
+            .whereRef('room_members.room_id', '=', 'room_invites.room_id')
+            .where('room_members.user_id', '=', userId),
+        ),
+      ),
+    )
+    .orderBy('room_invites.invited_at')
+    .orderBy('rooms.id')
+    .execute();
+  // invited_by has no foreign key: an invitation from a since-deleted account is not listed.
+  return rows.map((row) => ({
+    room: toRoom(row),
+    by: { id: row.by_id, username: row.by_username },
+    invitedAt: new Date(row.invited_at).toISOString(),
+  }));
+}
+
+/** Drops the invitation; true when there was one. */
+export async function dropInvite(db: Db, roomId: string, userId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('room_invites')
+    .where('room_id', '=', roomId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 export interface RoomChanges {

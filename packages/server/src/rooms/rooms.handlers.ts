@@ -15,5 +15,7 @@ export function roomsHandlers(rooms: RoomsService): Handlers {
     'room:role': (input, { user }) => rooms.setRole(user, input),
     'room:delete': (input, { user }) => rooms.remove(user, input),
     'room:bans': (input, { user }) => rooms.bans(user, input),
+    'room:invitations': (_input, { user }) => rooms.invitations(user),
+    'room:invite:decline': (input, { user }) => rooms.declineInvite(user, input),
   };
 }

@@ -18,6 +18,7 @@ import * as messages from '../messages/messages.store.js';
 import type { EnforcedLimit } from '../limits/refusals.js';
 import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
+import { dropInvite } from './room-admin.store.js';
 import { createRoomAdmin, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
 
 /** Wave 2: RoomAdmin brings roleOf(roomId, userId) and mayModerate(roomId, userId). */
@@ -143,6 +144,8 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       // Subscribe before reading history, so a message stored in between arrives live (the
       // client drops the duplicate by seq) rather than not at all.
       await fanout.subscribeUser(user.id, input.roomId);
+      // A public room needs no invitation to come back: once in, its invitation is spent.
+      if (outcome === 'added' && before.visibility === 'public') await dropInvite(db, input.roomId, user.id);
       if (outcome === 'added') {
         // A plain member's 'joined' stays the contract's shape; an owner or moderator rejoining says so.
         const role = await admin.roleOf(input.roomId, user.id);

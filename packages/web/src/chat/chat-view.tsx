@@ -39,17 +39,6 @@ export function ChatView({ roomId, membersOpen, onOpenRooms, onToggleMembers }: 
   useEffect(() => dispatch({ type: 'cancel' }), [roomId]);
   const [dialog, setDialog] = useState<'settings' | 'invite' | undefined>();
   const role = useAppState((s) => myRole(s, roomId));
-  const focusSeq = useAppState((s) => (s.focusSeq?.roomId === roomId ? s.focusSeq.seq : undefined));
-  const store = useController().store;
-  useEffect(() => {
-    // Issue 15: a message permalink: show that message once it is on the page.
-    if (focusSeq === undefined) return;
-    const item = document.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${focusSeq}"]`);
-    if (!item) return;
-    item.scrollIntoView({ block: 'center' });
-    item.classList.add('message-focus');
-    store.set((s) => ({ ...s, focusSeq: undefined }));
-  }, [focusSeq, view?.messages.length, store]);
   if (!view) return null;
   const { room } = view;
 

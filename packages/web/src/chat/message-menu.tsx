@@ -1,12 +1,14 @@
 import { useContext, useState } from 'react';
 import type { Message } from '@parley/protocol';
-import { useController } from '../state/use-controller.js';
+import { mayModerate, myRole } from '../state/room-admin.js';
+import { useAppState, useController } from '../state/use-controller.js';
 import { Modal } from '../ui/modal.js';
 import { ComposeContext } from './compose-context.js';
 import { EmojiPicker } from './message-extras.js';
 
 /**
- * A message's actions: reply, react, edit and delete (own messages), copy link. Shown on hover
+ * A message's actions: reply, react, edit (own messages), delete (own, or any for the room's
+ * owner and moderators, issue 15), copy link. Shown on hover
  * and keyboard focus, and on a long press on touch screens (the item sets `open`).
  */
 export function MessageMenu(props: { message: Message; mine: boolean; open: boolean; onClose: () => void }) {
@@ -15,6 +17,7 @@ export function MessageMenu(props: { message: Message; mine: boolean; open: bool
   const composeEvent = useContext(ComposeContext);
   const [picking, setPicking] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const moderator = useAppState((s) => mayModerate(myRole(s, message.roomId)));
   if (message.deletedAt) return null;
   return (
     <>
@@ -34,7 +37,7 @@ export function MessageMenu(props: { message: Message; mine: boolean; open: bool
             Edit
           </button>
         )}
-        {mine && (
+        {(mine || moderator) && (
           <button type="button" className="menu-action danger-text" onClick={() => setConfirming(true)}>
             Delete
           </button>

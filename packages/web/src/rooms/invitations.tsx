@@ -21,16 +21,16 @@ export function Invitations({ onNavigate }: { onNavigate: () => void }) {
                 type="button"
                 className="primary small"
                 onClick={() =>
-                  void rooms.openOrJoin(room.id).then(() => {
-                    roomAdmin.dismissInvitation(room.id);
+                  void rooms.openOrJoin(room.id).then((refused) => {
+                    if (refused) roomAdmin.onDeclined({ roomId: room.id });
                     onNavigate();
                   })
                 }
               >
                 Join
               </button>
-              <button type="button" className="link-button" onClick={() => roomAdmin.dismissInvitation(room.id)}>
-                Dismiss
+              <button type="button" className="link-button" onClick={() => void roomAdmin.declineInvitation(room.id)}>
+                Decline
               </button>
             </span>
           </li>

@@ -165,8 +165,6 @@ export interface AppState {
   blocked: { roomId: string; reason: string } | undefined;
   /** Issue 15: per-room notification level and mute, kept in this browser. */
   roomPrefs: Record<string, RoomPrefs>;
-  /** Issue 15: a message to show (a permalink), by room; cleared once shown. */
-  focusSeq: { roomId: string; seq: number } | undefined;
 }
 
 export const initialState: AppState = {
@@ -191,7 +189,6 @@ export const initialState: AppState = {
   invitations: [],
   blocked: undefined,
   roomPrefs: {},
-  focusSeq: undefined,
 };
 
 export function totalUnread(state: AppState): number {

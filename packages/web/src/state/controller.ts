@@ -38,6 +38,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
   const navigation = createNavigation(ctx, {
     openRoom: (id) => rooms.openOrJoin(id),
     openDm: (peer) => dms.open(peer),
+    jumpTo: (roomId, seq) => attention.jumpTo(roomId, seq),
   });
   const calls = createCallActions({
     baseUrl: options.baseUrl,
@@ -102,6 +103,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
       void dms.publishKey();
       void buddies.load();
       void attention.refreshCounts();
+      void roomAdmin.loadInvitations();
       away.reconnected();
     }
   }
@@ -137,6 +139,7 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     client.on('room:updated', (event) => roomAdmin.onUpdated(event));
     client.on('room:deleted', (event) => roomAdmin.onDeleted(event));
     client.on('room:invited', (event) => roomAdmin.onInvited(event));
+    client.on('room:invite:declined', (event) => roomAdmin.onDeclined(event));
     roomAdmin.loadPrefs(user.id);
     client.on('read:update', (event) => attention.onReadUpdate(event));
     client.on('typing', (event) => attention.onTyping(event));
@@ -148,6 +151,8 @@ export function createController(options: { baseUrl: string; transports: Ctx['tr
     // The SDK holds dm:new until the first listener, which dms.start adds once the key pair is loaded.
     const extras = Promise.all([dms.start(client, user.id), buddies.start(client)]);
     await rooms.loadJoined();
+    // After the joined rooms: an invitation to a room already joined is not shown.
+    void roomAdmin.loadInvitations();
     store.set((s) => ({ ...s, phase: 'ready' }));
     await navigation.start();
     chat.flushOutbox();

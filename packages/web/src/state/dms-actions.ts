@@ -211,6 +211,11 @@ export function createDmActions(ctx: Ctx) {
     /** At session start: this browser's identity, published; then the conversation events. */
     async start(client: ParleyClient, userId: string): Promise<void> {
       if (!(await keys.load(userId))) return;
+      // A conversation opened before the key pair was loaded (a reload at /dm/:username, the
+      // key store slow to answer) could not take the contact's keys into use: it does so now.
+      for (const thread of Object.values(store.get().dms)) {
+        if (!thread.peerDevices) void keys.refresh(thread.peer);
+      }
       unsubscribe = [
         client.on('dm:new', (dm) => {
           incoming = incoming.then(() => receive(dm)).catch(() => undefined);

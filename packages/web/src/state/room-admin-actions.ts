@@ -8,6 +8,7 @@ import {
   dropInvitation,
   memberNotice,
   removeRoom,
+  setInvitations,
   type RoomPrefs,
 } from './room-admin.js';
 
@@ -70,7 +71,23 @@ export function createRoomAdminActions(ctx: Ctx) {
       ctx.toast('info', `${event.by.username} invited you to #${event.room.name}`);
       ctx.notify('Invitation', `${event.by.username} invited you to #${event.room.name}`, `invite:${event.room.id}`);
     },
-    dismissInvitation(roomId: string): void {
+    /** At start and after a reconnect: the pending invitations, wherever and whenever they were sent. */
+    async loadInvitations(): Promise<void> {
+      const result = await ctx.client?.request('room:invitations', {}, { retries: 1 });
+      if (result?.ok) store.set((s) => setInvitations(s, result.invitations));
+    },
+    /** Declined here or on another device of ours (room:invite:declined). */
+    onDeclined({ roomId }: { roomId: string }): void {
+      store.set((s) => dropInvitation(s, roomId));
+    },
+    /** Declines on the server, so the invitation leaves every device and does not come back on reload. */
+    async declineInvitation(roomId: string): Promise<void> {
+      const result = await ctx.client?.request('room:invite:decline', { roomId }, { retries: 1 });
+      // NOT_FOUND: already declined, joined, or banned meanwhile; it is not pending either way.
+      if (result && !result.ok && result.error.code !== 'NOT_FOUND') {
+        ctx.toast('error', `Could not decline: ${describeError(result.error)}`);
+        return;
+      }
       store.set((s) => dropInvitation(s, roomId));
     },
 

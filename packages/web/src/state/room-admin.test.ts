@@ -9,6 +9,7 @@ import {
   dropInvitation,
   memberNotice,
   removeRoom,
+  setInvitations,
   shouldNotify,
   sortMembers,
 } from './room-admin.js';
@@ -98,6 +99,17 @@ describe('room administration in the app state', () => {
     expect(t.invitations).toEqual([{ room: r3, by: me }]);
     expect(addInvitation(withRoom(), { room, by: bob }).invitations).toEqual([]);
     expect(dropInvitation(t, 'r3').invitations).toEqual([]);
+  });
+
+  it('replaces the page’s invitations with the server’s pending list, minus rooms I am in', () => {
+    const r3 = { ...room, id: 'r3' };
+    const r4 = { ...room, id: 'r4' };
+    const stale = addInvitation(withRoom(), { room: r4, by: bob });
+    const s = setInvitations(stale, [
+      { room, by: bob },
+      { room: r3, by: bob },
+    ]);
+    expect(s.invitations).toEqual([{ room: r3, by: bob }]);
   });
 
   it('notifies by the room’s level: all, mentions only, none, muted', () => {

@@ -91,6 +91,11 @@ export function addInvitation(state: AppState, invited: RoomInvited): AppState {
   return { ...state, invitations: [...state.invitations.filter((i) => i.room.id !== invited.room.id), invited] };
 }
 
+/** The server's list of pending invitations (at start, after a reconnect) replaces what this page held. */
+export function setInvitations(state: AppState, pending: RoomInvited[]): AppState {
+  return pending.reduce(addInvitation, { ...state, invitations: [] });
+}
+
 export function dropInvitation(state: AppState, roomId: string): AppState {
   const invitations = state.invitations.filter((i) => i.room.id !== roomId);
   return invitations.length === state.invitations.length ? state : { ...state, invitations };
