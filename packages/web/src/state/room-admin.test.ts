@@ -85,7 +85,7 @@ describe('room administration in the app state', () => {
       'You were banned from #team',
     );
     expect(memberNotice({ roomId: 'r1', user: bob, change: 'role', role: 'moderator' }, me.id, 'team')).toBe(
-      'bob is now the moderator of #team',
+      'bob is now a moderator of #team',
     );
     expect(memberNotice({ roomId: 'r1', user: me, change: 'joined' }, me.id, 'team')).toBeUndefined();
   });

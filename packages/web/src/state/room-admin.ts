@@ -63,7 +63,7 @@ export function memberNotice(event: RoomMember, meId: string | undefined, roomNa
     case 'banned':
       return event.user.id === meId ? `You were banned from #${roomName}` : `${who} was banned from #${roomName}`;
     case 'role':
-      return `${who} ${event.user.id === meId ? 'are' : 'is'} now ${event.role === 'member' ? 'a member' : `the ${event.role}`} of #${roomName}`;
+      return `${who} ${event.user.id === meId ? 'are' : 'is'} now ${event.role === 'owner' ? 'the owner' : `a ${event.role}`} of #${roomName}`;
     default:
       return undefined;
   }
