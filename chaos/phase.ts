@@ -1,5 +1,5 @@
 import type { Actor } from './actors.js';
-import { computeFigures, markNow, wrongPresenceViews, type Figures } from './checks.js';
+import { computeFigures, dmsWithoutStatus, markNow, wrongPresenceViews, type Figures } from './checks.js';
 import type { Fault, World } from './faults.js';
 import { progress, sleep, waitUntil } from './services.js';
 
@@ -90,11 +90,18 @@ export async function runPhase(world: World, roomId: string, fault: Fault, timin
     const acked = new Set(actors.flatMap((a) => a.sends.filter((s) => s.seq !== undefined).map((s) => s.clientMsgId)));
     return actors.every((a) => a.connected && a.received.filter((m) => acked.has(m.clientMsgId)).length >= acked.size);
   }, timing.settleMs);
+  // Every private message the server took must end with a status for its sender (issue 13).
+  await waitUntil(
+    () => actors.every((a, i) => dmsWithoutStatus(a.dms.slice(marks.dms[i])).length === 0),
+    timing.settleMs,
+  );
   await Promise.all(world.restarts.splice(0));
   progress('settled; checking');
+  describeDmsWithoutStatus(actors, marks.dms);
   const history = await world.database.messagesAfter(roomId, firstSeq);
   return computeFigures({
     fault: fault.name,
+    ...(fault.forgetsPrivateMessages ? { forgetsPrivateMessages: true } : {}),
     marks,
     actors,
     history,
@@ -104,4 +111,19 @@ export async function runPhase(world: World, roomId: string, fault: Fault, timin
     presenceWrong: presence.wrong,
     seconds: (Date.now() - started) / 1000,
   });
+}
+
+/** Why a private message has no status: did its recipient get it, and did their ack fail? */
+function describeDmsWithoutStatus(actors: Actor[], dmMarks: number[]): void {
+  const byName = new Map(actors.map((a) => [a.user.username, a]));
+  for (const [i, actor] of actors.entries()) {
+    for (const dm of dmsWithoutStatus(actor.dms.slice(dmMarks[i]))) {
+      const recipient = byName.get(dm.to);
+      const received = dm.id === undefined ? 0 : (recipient?.dmsReceived.get(dm.id) ?? 0);
+      const ack = dm.id === undefined ? undefined : recipient?.acksFailed.get(dm.id);
+      progress(
+        `dm without status: ${dm.id} received ${received}x, ack ${ack ?? 'ok or none'}, sender connected ${actor.connected}`,
+      );
+    }
+  }
 }
