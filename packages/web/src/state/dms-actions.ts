@@ -260,7 +260,10 @@ export function createDmActions(ctx: Ctx) {
         client.on('dm:status', onStatus),
         client.on('dm:request:update', applyRequestAnswer),
       ];
-      await loadRequestAnswers(client).catch(() => undefined);
+      // The answers load while the key is published (others learn of this device at once); what
+      // comes for this device waits for them in the queue, so a request accepted elsewhere is no request here.
+      const answers = loadRequestAnswers(client).catch(() => undefined);
+      incoming = incoming.then(() => answers);
       await keys.publish();
     },
 
