@@ -237,7 +237,8 @@ export function createDmActions(ctx: Ctx) {
     const key = threadKey(peer.username);
     store.set((s) => ({ ...withThread(s, peer), activeDm: key }));
     markRead(peer.username);
-    void keys.refresh(peer);
+    // Both lists, fresh: a device either of us added a moment ago gets the first message too.
+    void keys.refreshMine().then(() => keys.refresh(peer));
   }
 
   function markRead(username: string): void {
