@@ -91,5 +91,46 @@ describe('message requests across devices', () => {
     await screenshot(ben2.page, 'dm-request-accepted-after-reload');
 
     for (const app of [ana1, cara1, ben1, ben2]) expect([...app.problems, ...app.dialogs]).toEqual([]);
+    for (const app of [ana1, cara1, ben1, ben2]) await app.context.close();
   }, 180_000);
+
+  it('a request ignored in one browser leaves the other too, and later messages from that sender stay quiet on both', async () => {
+    const [eve, ben] = [uniqueName('eve'), uniqueName('ben')];
+    const room = uniqueName('hall');
+    const eve1 = await openApp(browser, server);
+    const ben1 = await openApp(browser, server);
+    await registerViaUi(eve1.page, eve);
+    await registerViaUi(ben1.page, ben);
+    await createRoomViaUi(eve1.page, room);
+    await joinRoomViaUi(ben1.page, room);
+    const ben2 = await openApp(browser, server);
+    await signInViaUi(ben2.page, ben);
+    await ben2.page.getByRole('navigation', { name: 'Rooms' }).waitFor();
+
+    await openDmFromMembers(eve1.page, ben);
+    await sendViaUi(eve1.page, 'buy my stuff');
+    for (const page of [ben1.page, ben2.page]) {
+      await dmEntry(page, eve).click();
+      await page.getByTestId('dm-request').waitFor();
+    }
+    await ben1.page.getByTestId('dm-request').getByRole('button', { name: 'Ignore' }).click();
+    // Gone from the second browser as well, without asking.
+    await expect.poll(() => dmEntry(ben2.page, eve).count(), { timeout: 10_000 }).toBe(0);
+
+    // After a reload, eve's next message is acknowledged (the device took it) but shown nowhere.
+    await reopen(ben2);
+    await sendViaUi(eve1.page, 'did you see my offer?');
+    await expect
+      .poll(
+        async () =>
+          eve1.page
+            .locator('[data-testid=dm-message]')
+            .evaluateAll((els) => els.map((e) => e.getAttribute('data-status'))),
+        { timeout: 15_000 },
+      )
+      .toEqual(['delivered', 'delivered']);
+    for (const page of [ben1.page, ben2.page]) expect(await dmEntry(page, eve).count()).toBe(0);
+    for (const app of [eve1, ben1, ben2]) expect([...app.problems, ...app.dialogs]).toEqual([]);
+    for (const app of [eve1, ben1, ben2]) await app.context.close();
+  }, 120_000);
 });
