@@ -19,6 +19,8 @@ export interface DmRecord {
   id?: string;
   /** `delivered` from the send's answer or from a later dm:status. */
   toldDelivered: boolean;
+  /** `expired` from a dm:status: also a final status (the recipient never fetched it in time). */
+  toldExpired?: boolean;
 }
 
 /**
@@ -31,6 +33,10 @@ export class Actor {
   readonly received: Message[] = [];
   readonly dms: DmRecord[] = [];
   readonly dmsReceived = new Map<string, number>();
+  /** Every dm:status this user was told, by message id. */
+  readonly statusesSeen = new Map<string, 'delivered' | 'expired'>();
+  /** Private messages whose dm:ack was answered with an error (or not at all): to tell why a status is missing. */
+  readonly acksFailed = new Map<string, string>();
   readonly presenceView = new Map<string, PresenceStatus>();
   buddyIds: string[] = [];
   /** When false the client does not reconnect by itself: a user who went away. */
@@ -44,11 +50,16 @@ export class Actor {
     client.on('presence', ({ user: buddy, status }) => this.presenceView.set(buddy.id, status));
     client.on('dm:new', (dm) => {
       this.dmsReceived.set(dm.id, (this.dmsReceived.get(dm.id) ?? 0) + 1);
-      void client.request('dm:ack', { ids: [dm.id] });
+      void client.request('dm:ack', { ids: [dm.id] }).then((answer) => {
+        if (answer.ok) this.acksFailed.delete(dm.id);
+        else this.acksFailed.set(dm.id, answer.error.code);
+      });
     });
     client.on('dm:status', ({ id, status }) => {
+      // A status can come before the send's answer names its id (as the web app also allows for).
+      this.statusesSeen.set(id, status);
       const record = this.dms.find((d) => d.id === id);
-      if (record && status === 'delivered') record.toldDelivered = true;
+      if (record) applyStatus(record, status);
     });
     client.socket.on('connect', () => void this.loadBuddies());
   }
@@ -117,10 +128,23 @@ export class Actor {
       if (result.ok) {
         record.id = result.id;
         if (result.status === 'delivered') record.toldDelivered = true;
+        const early = this.statusesSeen.get(result.id);
+        if (early) applyStatus(record, early);
         return;
       }
       await sleep(300);
     }
+  }
+
+  /**
+   * The network drops this client's connection (its TCP socket is destroyed, as a lost Wi-Fi
+   * would): the client reconnects by itself, possibly to another instance.
+   */
+  dropConnection(): void {
+    const engine = this.client.socket.io.engine as unknown as {
+      transport?: { ws?: { _socket?: { destroy(): void } } };
+    };
+    engine.transport?.ws?._socket?.destroy();
   }
 
   /** A user who left comes back: reconnects now and again on every drop. Nobody else is touched. */
@@ -149,6 +173,11 @@ export class Actor {
   close(): void {
     this.client.close();
   }
+}
+
+function applyStatus(record: DmRecord, status: 'delivered' | 'expired'): void {
+  if (status === 'delivered') record.toldDelivered = true;
+  else record.toldExpired = true;
 }
 
 /** Makes `actors[i]` and `actors[i+1]` buddies, around a ring: every user has two buddies. */

@@ -97,6 +97,22 @@ describe('the chaos checks', () => {
     expect(computeFigures(outcome([a, b], [])).falseDelivered).toBe(0);
   });
 
+  it('count a sent private message whose sender was never told delivered or expired', () => {
+    const dms = [
+      { to: 'b', clientMsgId: 'd1', id: 'dm1', toldDelivered: false },
+      { to: 'b', clientMsgId: 'd2', id: 'dm2', toldDelivered: false, toldExpired: true },
+      { to: 'b', clientMsgId: 'd3', toldDelivered: false },
+    ];
+    const a = fake('a', { dms });
+    const figures = computeFigures(outcome([a, fake('b')], []));
+    expect([figures.dmSent, figures.dmNoStatus]).toEqual([2, 1]);
+    expect(violations(figures)).toBe(1);
+    // A fault that empties the outbox forgets what was in flight: counted, not a violation.
+    expect(violations(computeFigures(outcome([a, fake('b')], [], { forgetsPrivateMessages: true })))).toBe(0);
+    dms[0]!.toldDelivered = true;
+    expect(computeFigures(outcome([a, fake('b')], [])).dmNoStatus).toBe(0);
+  });
+
   it('count codes a client cannot retry on, clients that gave up and exits nobody caused', () => {
     const send: SendRecord = { clientMsgId: 'c1', attempts: 3, errors: ['INTERNAL', 'UNAVAILABLE'] };
     const a = fake('a', { sends: [send], connected: false });

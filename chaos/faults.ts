@@ -33,6 +33,11 @@ export interface FaultTiming {
 /** One fault. `inject` returns when the fault is over (whatever was stopped runs again). */
 export interface Fault {
   name: string;
+  /**
+   * The fault empties the private-message outbox (a Redis that keeps nothing on disk, by design):
+   * messages and statuses in flight are gone, so a sender can get no status from the server.
+   */
+  forgetsPrivateMessages?: boolean;
   inject(world: World): Promise<void>;
 }
 
@@ -74,6 +79,21 @@ async function stopBusiest(world: World, how: 'kill' | 'terminate'): Promise<voi
   restartLater(world, victim);
 }
 
+/**
+ * Issue 13's fault: senders reconnect while their recipients acknowledge. Every second user
+ * (each sends to the next, who stays connected and acks at once) loses its connection again and
+ * again, so `dm:status delivered` is often due while its sender is between connections.
+ */
+async function sendersReconnect(world: World): Promise<void> {
+  const senders = world.actors.filter((_, i) => i % 2 === 0);
+  for (let drop = 0; drop < DROPS; drop += 1) {
+    for (const actor of senders) actor.dropConnection();
+    await sleep(DROP_EVERY_MS);
+  }
+}
+const DROPS = 10;
+const DROP_EVERY_MS = 400;
+
 export const faults = {
   none: { name: 'none (baseline)', inject: () => sleep(1000) },
   sigkill: { name: 'SIGKILL an instance', inject: (world) => stopBusiest(world, 'kill') },
@@ -87,8 +107,10 @@ export const faults = {
     },
   },
   sigterm: { name: 'SIGTERM an instance', inject: (world) => stopBusiest(world, 'terminate') },
+  senderReconnects: { name: 'senders reconnect while recipients ack', inject: sendersReconnect },
   redisRestart: {
     name: 'Redis restart (empty)',
+    forgetsPrivateMessages: true,
     inject: (world) => world.redis.restart(world.timing.redisDownMs),
   },
   postgresOutage: {

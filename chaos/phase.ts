@@ -1,5 +1,6 @@
+import type { PresenceStatus } from '@parley/protocol';
 import type { Actor } from './actors.js';
-import { computeFigures, markNow, wrongPresenceViews, type Figures } from './checks.js';
+import { computeFigures, dmsWithoutStatus, markNow, wrongPresenceViews, type Figures } from './checks.js';
 import type { Fault, World } from './faults.js';
 import { progress, sleep, waitUntil } from './services.js';
 
@@ -49,8 +50,10 @@ async function measurePresence(actors: Actor[], boundMs: number): Promise<{ seco
   const start = Date.now();
   let rightSince: number | undefined;
   let wrong = 0;
+  let lastFresh: (Map<string, PresenceStatus> | undefined)[] = [];
   while (Date.now() - start < boundMs + STABLE_MS) {
     const fresh = await Promise.all(actors.map((a) => (a.connected ? a.freshBuddyView() : Promise.resolve(undefined))));
+    lastFresh = fresh;
     wrong = wrongPresenceViews(actors, fresh);
     if (wrong > 0) rightSince = undefined;
     else rightSince ??= Date.now();
@@ -60,7 +63,28 @@ async function measurePresence(actors: Actor[], boundMs: number): Promise<{ seco
     }
     await sleep(250);
   }
+  describeWrongViews(actors, lastFresh);
   return { wrong: Math.max(wrong, 1) };
+}
+
+/** Which views stayed wrong: to tell the app's view (events) from the server's answer (buddy:list). */
+function describeWrongViews(actors: Actor[], fresh: (Map<string, PresenceStatus> | undefined)[]): void {
+  const byId = new Map(actors.map((a) => [a.user.id, a]));
+  for (const [i, observer] of actors.entries()) {
+    if (!observer.connected) continue;
+    for (const buddyId of observer.buddyIds) {
+      const buddy = byId.get(buddyId);
+      if (!buddy) continue;
+      const inApp = observer.presenceView.get(buddyId) ?? 'offline';
+      const inList = fresh[i]?.get(buddyId) ?? 'unknown';
+      const online = (status: string) => status !== 'offline';
+      if (online(inApp) !== buddy.connected || (inList !== 'unknown' && online(inList) !== buddy.connected)) {
+        progress(
+          `presence wrong: ${observer.user.username} sees ${buddy.user.username} ${inApp} (app), ${inList} (fresh list); connected ${buddy.connected}`,
+        );
+      }
+    }
+  }
 }
 
 /** Runs traffic, injects one fault, waits for the system to settle and computes its figures. */
@@ -90,11 +114,18 @@ export async function runPhase(world: World, roomId: string, fault: Fault, timin
     const acked = new Set(actors.flatMap((a) => a.sends.filter((s) => s.seq !== undefined).map((s) => s.clientMsgId)));
     return actors.every((a) => a.connected && a.received.filter((m) => acked.has(m.clientMsgId)).length >= acked.size);
   }, timing.settleMs);
+  // Every private message the server took must end with a status for its sender (issue 13).
+  await waitUntil(
+    () => actors.every((a, i) => dmsWithoutStatus(a.dms.slice(marks.dms[i])).length === 0),
+    timing.settleMs,
+  );
   await Promise.all(world.restarts.splice(0));
   progress('settled; checking');
+  describeDmsWithoutStatus(actors, marks.dms);
   const history = await world.database.messagesAfter(roomId, firstSeq);
   return computeFigures({
     fault: fault.name,
+    ...(fault.forgetsPrivateMessages ? { forgetsPrivateMessages: true } : {}),
     marks,
     actors,
     history,
@@ -104,4 +135,19 @@ export async function runPhase(world: World, roomId: string, fault: Fault, timin
     presenceWrong: presence.wrong,
     seconds: (Date.now() - started) / 1000,
   });
+}
+
+/** Why a private message has no status: did its recipient get it, and did their ack fail? */
+function describeDmsWithoutStatus(actors: Actor[], dmMarks: number[]): void {
+  const byName = new Map(actors.map((a) => [a.user.username, a]));
+  for (const [i, actor] of actors.entries()) {
+    for (const dm of dmsWithoutStatus(actor.dms.slice(dmMarks[i]))) {
+      const recipient = byName.get(dm.to);
+      const received = dm.id === undefined ? 0 : (recipient?.dmsReceived.get(dm.id) ?? 0);
+      const ack = dm.id === undefined ? undefined : recipient?.acksFailed.get(dm.id);
+      progress(
+        `dm without status: ${dm.id} received ${received}x, ack ${ack ?? 'ok or none'}, sender connected ${actor.connected}`,
+      );
+    }
+  }
 }

@@ -32,6 +32,8 @@ export const shortRun: ChaosSettings = {
   instances: 3,
   users: 6,
   instanceTtlMs: 2000,
+  // senderReconnects runs in the full form: it also shows a presence view that stays wrong
+  // (presenceWrong 1–4 in 3 of 9 runs, on a busy machine, 2026-11-30), still to be fixed.
   faults: ['sigstop', 'sigterm', 'redisRestart', 'postgresOutageWithKill'],
   fault: { pauseMs: 5000, postgresOutageMs: 4000, redisDownMs: 1000, instanceDownMs: 1000 },
   phase: { warmMs: 1500, tailMs: 2000, presenceBoundMs: 8000, settleMs: 6000, messageEveryMs: 250, dmEveryMs: 1000 },
@@ -41,7 +43,16 @@ export const fullRun: ChaosSettings = {
   instances: 3,
   users: 9,
   instanceTtlMs: 3000,
-  faults: ['none', 'sigkill', 'sigstop', 'sigterm', 'redisRestart', 'postgresOutage', 'postgresOutageWithKill'],
+  faults: [
+    'none',
+    'sigkill',
+    'sigstop',
+    'sigterm',
+    'senderReconnects',
+    'redisRestart',
+    'postgresOutage',
+    'postgresOutageWithKill',
+  ],
   fault: { pauseMs: 8000, postgresOutageMs: 6000, redisDownMs: 2000, instanceDownMs: 2000 },
   phase: {
     warmMs: 3000,

@@ -45,6 +45,22 @@ function recordCopies(page: Page): { username: string; deviceId: string }[][] {
   return sends;
 }
 
+/** How many devices (published keys) each user has, as the server knows them. */
+async function devicesOf(usernames: string[]): Promise<number[]> {
+  const db = server.database.db;
+  return Promise.all(
+    usernames.map(async (username) => {
+      const row = await db
+        .selectFrom('device_keys')
+        .innerJoin('users', 'users.id', 'device_keys.user_id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('users.username_lower', '=', username.toLowerCase())
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    }),
+  );
+}
+
 async function signIn(username: string): Promise<AppPage> {
   const app = await openApp(browser, server);
   await signInViaUi(app.page, username);
@@ -80,6 +96,9 @@ describe('private messages on every device', () => {
     await joinRoomViaUi(ben1.page, room);
     ben2 = await signIn(ben);
     ana2 = await signIn(ana);
+    // A browser is a device once its key is published (after sign-in, once its key pair is made,
+    // which takes a while on a loaded machine): only then can a message be sealed for it.
+    await expect.poll(() => devicesOf([ana, ben]), { timeout: 15_000 }).toEqual([2, 2]);
 
     await ana1.page.locator('#member-panel').getByText(ben).waitFor();
     await openDmFromMembers(ana1.page, ben);

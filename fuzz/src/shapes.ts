@@ -38,9 +38,12 @@ export const EVENT_NAMES = [
   'message:search',
   'settings:get',
   'settings:update',
+  // Issue 13: message requests answered once for every device of the user.
+  'dm:request:respond',
+  'dm:request:list',
 ];
 /** Server → client names a client may try to send (call:status is the server's word only). */
-export const SERVER_ONLY_NAMES = ['call:status', 'presence', 'dm:new', 'message:new'];
+export const SERVER_ONLY_NAMES = ['call:status', 'presence', 'dm:new', 'message:new', 'dm:request:update'];
 /** Prototype keys and the names Socket.IO reserves (CVE-2024-38355: an "error" event with no listener). */
 export const HOSTILE_NAMES = [
   '__proto__',

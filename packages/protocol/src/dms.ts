@@ -86,6 +86,27 @@ export interface DmNew {
   request?: boolean;
 }
 
+/**
+ * Extension: the user's answer to a message request (private messages from someone who is not
+ * their buddy). `accept: true` makes that person's messages a normal conversation from now on;
+ * `accept: false` ignores them (their messages are dropped quietly; the sender is not told).
+ * Kept for the user on the server, told to the user's other devices (`dm:request:update`).
+ */
+export const DmRequestRespond = z.object({ username: Username, accept: z.boolean() });
+/** Extension: the user's answers to message requests, for a device starting up. */
+export const DmRequestList = z.object({});
+
+export interface DmRequestListResult {
+  accepted: User[];
+  ignored: User[];
+}
+
+/** Extension (server → the user's own devices): a message request was answered on one of them. */
+export interface DmRequestUpdate {
+  user: User;
+  accept: boolean;
+}
+
 export interface DmStatus {
   id: string;
   status: 'delivered' | 'expired';

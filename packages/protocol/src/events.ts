@@ -4,8 +4,8 @@ import { MessageSearch, ReadMark, SettingsGet, SettingsUpdate, Typing } from './
 import type { BuddyListResult } from './buddies.js';
 import { BuddyBlock, BuddyList, BuddyRemove, BuddyRequest, BuddyRespond, CallSignal, PresenceSet } from './buddies.js';
 import type { CallStatus } from './calls.js';
-import type { DmNew, DmSendResult, DmStatus, KeysGetResult } from './dms.js';
-import { DmAck, DmSend, KeysGet, KeysPublish, KeysRemove } from './dms.js';
+import type { DmNew, DmRequestListResult, DmRequestUpdate, DmSendResult, DmStatus, KeysGetResult } from './dms.js';
+import { DmAck, DmRequestList, DmRequestRespond, DmSend, KeysGet, KeysPublish, KeysRemove } from './dms.js';
 import type { Message, Room, User } from './entities.js';
 import type { AckResult } from './errors.js';
 import type { MessageNew, RoomJoinResult, RoomMember } from './rooms.js';
@@ -63,6 +63,8 @@ export const requestSchemas = {
   'message:search': MessageSearch,
   'settings:get': SettingsGet,
   'settings:update': SettingsUpdate,
+  'dm:request:respond': DmRequestRespond,
+  'dm:request:list': DmRequestList,
 } as const;
 
 type Empty = Record<never, never>;
@@ -116,6 +118,10 @@ export interface RequestResults {
   /** Extension: the caller's settings. */
   'settings:get': { settings: Settings };
   'settings:update': { settings: Settings };
+  /** Extension: accept or ignore a message request; kept for the user, told to their other devices. */
+  'dm:request:respond': Empty;
+  /** Extension: the user's answered message requests. */
+  'dm:request:list': DmRequestListResult;
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -154,6 +160,8 @@ export interface ServerEventPayloads {
   'settings:update': { settings: Settings };
   /** Extension: the server's word on a call (answered elsewhere, busy, missed, peer left). */
   'call:status': CallStatus;
+  /** Extension: a message request was answered on another device of the user. */
+  'dm:request:update': DmRequestUpdate;
 }
 export type ServerEventName = keyof ServerEventPayloads;
 

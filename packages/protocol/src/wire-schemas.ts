@@ -95,6 +95,8 @@ const results = {
   }),
   'settings:get': z.object({ settings: Settings }),
   'settings:update': z.object({ settings: Settings }),
+  'dm:request:respond': Empty,
+  'dm:request:list': z.object({ accepted: z.array(User), ignored: z.array(User) }),
 } satisfies { [E in RequestName]: z.ZodType<RequestResults[E]> };
 
 const events = {
@@ -129,6 +131,7 @@ const events = {
   'read:update': z.object({ roomId: z.string(), user: User, seq: Seq }),
   'settings:update': z.object({ settings: Settings }),
   'call:status': z.object({ callId: z.string(), peer: User, status: CallStatusKind }),
+  'dm:request:update': z.object({ user: User, accept: z.boolean() }),
 } satisfies { [E in ServerEventName]: z.ZodType<ServerEventPayloads[E]> };
 
 export const resultSchemas: { [E in RequestName]: z.ZodType<RequestResults[E]> } = results;

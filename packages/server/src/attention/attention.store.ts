@@ -1,9 +1,6 @@
-import { mentionsUser, UNREAD_COUNT_MAX, type ReadReceipt, type ReadState, type Settings } from '@parley/protocol';
+import { UNREAD_COUNT_MAX, type ReadReceipt, type ReadState, type Settings } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-
-/** LIKE's wildcards in a username (`_`) match themselves. */
-const likeEscaped = (text: string) => text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
 
 interface Position {
   roomId: string;
@@ -31,10 +28,11 @@ async function positions(db: Db, userId: string, roomIds?: string[]): Promise<Po
 
 /**
  * Unread and mention counts among the room's latest UNREAD_COUNT_MAX messages: a bound on the
- * work one room:list costs, whatever the backlog. Mentions are found with LIKE, then checked
- * word by word in code (mentionsUser), so that "@bobby" is not a mention of bob.
+ * work one room:list costs, whatever the backlog. Mentions come from `message_mentions`, which
+ * the message store keeps right when a message is written, edited or deleted (resolved once,
+ * against the room's members), read through its (user_id, room_id, seq) index: no body is read.
  */
-async function counts(db: Db, user: { id: string; username: string }, p: Position): Promise<ReadState> {
+async function counts(db: Db, user: { id: string }, p: Position): Promise<ReadState> {
   const base = { roomId: p.roomId, readSeq: p.readSeq, lastSeq: p.lastSeq };
   if (p.lastSeq <= p.readSeq) return { ...base, unreadCount: 0, mentionCount: 0 };
   const from = Math.max(p.readSeq, p.lastSeq - UNREAD_COUNT_MAX);
@@ -43,22 +41,22 @@ async function counts(db: Db, user: { id: string; username: string }, p: Positio
     .where('room_id', '=', p.roomId)
     .where('seq', '>', from)
     .where('sender_id', '<>', user.id);
-  const [unread, candidates] = await Promise.all([
+  const mentions = db
+    .selectFrom('message_mentions as mm')
+    .innerJoin('messages as msg', 'msg.id', 'mm.message_id')
+    .where('mm.user_id', '=', user.id)
+    .where('mm.room_id', '=', p.roomId)
+    .where('mm.seq', '>', from)
+    // Mentioning oneself is no reason to look.
+    .where('msg.sender_id', '<>', user.id);
+  const [unread, mentioned] = await Promise.all([
     inWindow.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
-    inWindow
-      .select('body')
-      .where(sql<boolean>`lower(body) like ${`%@${likeEscaped(user.username)}%`} escape '\\'`)
-      .execute(),
+    mentions.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
   ]);
-  const mentionCount = candidates.filter((row) => mentionsUser(row.body, user.username)).length;
-  return { ...base, unreadCount: Number(unread?.n ?? 0), mentionCount };
+  return { ...base, unreadCount: Number(unread?.n ?? 0), mentionCount: Number(mentioned?.n ?? 0) };
 }
 
-export async function readStates(
-  db: Db,
-  user: { id: string; username: string },
-  roomIds?: string[],
-): Promise<ReadState[]> {
+export async function readStates(db: Db, user: { id: string }, roomIds?: string[]): Promise<ReadState[]> {
   const list = await positions(db, user.id, roomIds);
   return Promise.all(list.map((p) => counts(db, user, p)));
 }

@@ -68,6 +68,39 @@ describe.each(kinds)('read state on %s', (kind) => {
     for (const c of [alice, bob, bobPhone]) c.client.close();
   });
 
+  it('counts mentions from message_mentions: edits that add or remove a mention, and deletes, keep the count right', async () => {
+    const alice = await connectUser(server);
+    const bob = await connectUser(server);
+    const roomId = await roomWith(alice, [bob]);
+    const mentionsOf = async (who: TestUser) =>
+      expectOk(await who.client.request('room:list', { joined: true })).readStates?.find((r) => r.roomId === roomId)
+        ?.mentionCount;
+    const plain = expectOk(await alice.client.sendMessage(roomId, 'no mention yet'));
+    const named = expectOk(await alice.client.sendMessage(roomId, `@${bob.user.username} look`));
+    // Her own mention of herself is nothing for her to look at; bob's count is the same from every device.
+    expectOk(await alice.client.sendMessage(roomId, `note to @${alice.user.username}`));
+    expect(await mentionsOf(bob)).toBe(1);
+    expect(await mentionsOf(alice)).toBe(0);
+
+    expectOk(
+      await alice.client.request('message:edit', { messageId: plain.message.id, body: `now @${bob.user.username}` }),
+    );
+    expect(await mentionsOf(bob)).toBe(2);
+    expectOk(await alice.client.request('message:edit', { messageId: named.message.id, body: 'never mind' }));
+    expect(await mentionsOf(bob)).toBe(1);
+    expectOk(await alice.client.request('message:delete', { messageId: plain.message.id }));
+    expect(await mentionsOf(bob)).toBe(0);
+    const phone = await connectUser(server, { token: bob.token, username: bob.user.username });
+    expect(await mentionsOf(phone)).toBe(0);
+
+    // Read past a mention: it no longer counts.
+    const last = expectOk(await alice.client.sendMessage(roomId, `again @${bob.user.username}`));
+    expect(await mentionsOf(phone)).toBe(1);
+    expectOk(await bob.client.request('read:mark', { roomId, seq: last.message.seq }));
+    expect(await mentionsOf(phone)).toBe(0);
+    for (const c of [alice, bob, phone]) c.client.close();
+  });
+
   it('starts a new member with the history read, and sends no receipts for a user who turned them off', async () => {
     const alice = await connectUser(server);
     const carol = await connectUser(server);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { attentionMigrations } from '../attention/attention.migrations.js';
+import { dmMigrations } from '../dms/dms.migrations.js';
 
 /** Migrations in code, portable between SQLite and PostgreSQL; each runs once, in name order. */
 const migrations: Record<string, Migration> = {
@@ -192,6 +193,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   ...attentionMigrations,
+  ...dmMigrations,
   '0010_device_keys': {
     async up(db: Kysely<unknown>) {
       // One public key per device (browser) of a user; public_keys keeps the newest, for old clients.

@@ -110,6 +110,14 @@ export interface BlocksTable {
   created_at: string;
 }
 
+/** A user's answer to a message request from `peer_id` (issue 13): 'accepted' or 'ignored'. */
+export interface DmRequestDecisionsTable {
+  user_id: string;
+  peer_id: string;
+  decision: 'accepted' | 'ignored';
+  decided_at: string;
+}
+
 export interface BuddyRequestsTable {
   from_id: string;
   to_id: string;
@@ -202,6 +210,7 @@ export interface Tables {
   public_keys: PublicKeysTable;
   device_keys: DeviceKeysTable;
   blocks: BlocksTable;
+  dm_request_decisions: DmRequestDecisionsTable;
   users: UsersTable;
   sessions: SessionsTable;
   rooms: RoomsTable;

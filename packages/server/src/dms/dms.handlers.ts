@@ -8,5 +8,7 @@ export function dmsHandlers(dms: DmService): Handlers {
     'keys:publish': (input, { user, socketId }) => dms.publishKey(user, input, socketId),
     'keys:get': (input) => dms.getKey(input),
     'keys:remove': (input, { user }) => dms.removeKey(user, input),
+    'dm:request:respond': (input, { user }) => dms.respondToRequest(user, input),
+    'dm:request:list': (_input, { user }) => dms.listRequestDecisions(user),
   };
 }

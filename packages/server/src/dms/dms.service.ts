@@ -15,6 +15,7 @@ import type { Connection, ConnectionLifecycle } from '../realtime/connection.js'
 import type { Fanout } from '../realtime/fanout.js';
 import type { Refusals } from '../limits/refusals.js';
 import type { DmOutbox, OutboxCopy, OutboxEntry, QueueCap, QueueCaps } from './dms.outbox.js';
+import { findDecision, listDecisions, saveDecision } from './dm-requests.store.js';
 import { deviceIdsOf, findKeysByUsername, removeDeviceKey, saveDeviceKey } from './keys.store.js';
 
 export interface DmService extends ConnectionLifecycle {
@@ -27,6 +28,11 @@ export interface DmService extends ConnectionLifecycle {
   ): Promise<RequestResult<'keys:publish'>>;
   getKey(input: ParsedRequest<'keys:get'>): Promise<RequestResult<'keys:get'>>;
   removeKey(user: User, input: ParsedRequest<'keys:remove'>): Promise<RequestResult<'keys:remove'>>;
+  respondToRequest(
+    user: User,
+    input: ParsedRequest<'dm:request:respond'>,
+  ): Promise<RequestResult<'dm:request:respond'>>;
+  listRequestDecisions(user: User): Promise<RequestResult<'dm:request:list'>>;
 }
 
 export interface DmServiceDeps {
@@ -174,6 +180,23 @@ export function createDmService(deps: DmServiceDeps): DmService {
     for (const status of await box.statusesFor(connection.user.id)) connection.emit('dm:status', status);
   }
 
+  /**
+   * From a non-buddy whom the recipient has not accepted: shown as a message request. Writing to
+   * a non-buddy accepts them for the sender (their answers are no request), on every device.
+   */
+  async function isRequest(sender: User, recipient: User): Promise<boolean> {
+    if (await deps.areBuddies(sender.id, recipient.id)) return false;
+    const [theirs, ours] = await Promise.all([
+      findDecision(db, recipient.id, sender.id),
+      findDecision(db, sender.id, recipient.id),
+    ]);
+    if (ours !== 'accepted') {
+      await saveDecision(db, sender.id, recipient.id, 'accepted', new Date());
+      fanout.toUser(sender.id, 'dm:request:update', { user: recipient, accept: true });
+    }
+    return theirs !== 'accepted';
+  }
+
   return {
     async send(user, input, socketId) {
       const box = requireOutbox();
@@ -185,7 +208,7 @@ export function createDmService(deps: DmServiceDeps): DmService {
       const checked = input.copies
         ? await checkCopies(user, recipient, input.copies, sendingDevice, input.allDevices === true)
         : { copies: undefined, missingDevices: undefined };
-      const request = recipient.id !== user.id && !(await deps.areBuddies(user.id, recipient.id));
+      const request = recipient.id !== user.id && (await isRequest(user, recipient));
       const now = Date.now();
       const entry: OutboxEntry = {
         id: randomUUID(),
@@ -246,6 +269,17 @@ export function createDmService(deps: DmServiceDeps): DmService {
       if (!(await removeDeviceKey(db, user.id, input.deviceId))) throw new AppError('NOT_FOUND', 'no such device');
       return {};
     },
+
+    async respondToRequest(user, input) {
+      const peer = await requireUser(input.username);
+      if (peer.id === user.id) throw new AppError('BAD_REQUEST', 'username: your own messages are never a request');
+      await saveDecision(db, user.id, peer.id, input.accept ? 'accepted' : 'ignored', new Date());
+      // Every device of the user (this one too: it is idempotent) shows the same answer.
+      fanout.toUser(user.id, 'dm:request:update', { user: peer, accept: input.accept });
+      return {};
+    },
+
+    listRequestDecisions: (user) => listDecisions(db, user.id),
 
     connected(connection) {
       connections.set(connection.socketId, connection);

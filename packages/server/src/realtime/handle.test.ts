@@ -41,6 +41,8 @@ const wrongField: Record<RequestName, unknown> = {
   'message:search': { query: '' },
   'settings:get': 'x',
   'settings:update': { sendReadReceipts: 'yes' },
+  'dm:request:respond': { username: 'bob', accept: 'yes' },
+  'dm:request:list': 'all',
 };
 
 describe('the event wrapper', () => {

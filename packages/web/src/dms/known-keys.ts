@@ -29,26 +29,3 @@ export const contactTrust = {
     }
   },
 };
-
-/** Contacts whose message request the user accepted (not secret: who one talks to is known to the server). */
-const acceptedKey = (myId: string) => `parley:dm-accepted:${myId}`;
-
-export const acceptedContacts = {
-  has(myId: string, username: string): boolean {
-    try {
-      const list = JSON.parse(localStorage.getItem(acceptedKey(myId)) ?? '[]') as unknown;
-      return Array.isArray(list) && list.includes(username.toLowerCase());
-    } catch {
-      return false;
-    }
-  },
-  add(myId: string, username: string): void {
-    try {
-      const list = JSON.parse(localStorage.getItem(acceptedKey(myId)) ?? '[]') as unknown;
-      const names = Array.isArray(list) ? list.filter((v): v is string => typeof v === 'string') : [];
-      localStorage.setItem(acceptedKey(myId), JSON.stringify([...new Set([...names, username.toLowerCase()])]));
-    } catch {
-      // Storage off: accepted for this page only.
-    }
-  },
-};

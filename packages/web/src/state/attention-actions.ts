@@ -13,7 +13,7 @@ import {
 } from './attention.js';
 import { describeError, type Ctx } from './context.js';
 import { mergeMessages } from './messages.js';
-import { disablePush, enablePush, pushStatus } from './push.js';
+import { describePushFailure, disablePush, enablePush, pushStatus } from './push.js';
 
 /** A typing event goes at most this often per conversation (the server allows one a second). */
 const TYPING_EVERY_MS = 3000;
@@ -229,13 +229,14 @@ export function createAttentionActions(ctx: Ctx) {
       const push = await pushStatus().catch(() => 'unsupported' as const);
       store.set((s) => ({ ...s, push }));
     },
-    /** Call from a click. */
-    async setPush(on: boolean): Promise<void> {
+    /** Call from a click. Answers what to tell the user when it failed (the switch shows it). */
+    async setPush(on: boolean): Promise<string | undefined> {
       try {
         await (on ? enablePush(ctx.baseUrl) : disablePush(ctx.baseUrl));
         store.set((s) => ({ ...s, push: on ? 'on' : 'off' }));
+        return undefined;
       } catch (error) {
-        ctx.toast('error', `Notifications when Parley is closed: ${error instanceof Error ? error.message : 'failed'}`);
+        return describePushFailure(error, typeof Notification === 'undefined' ? undefined : Notification.permission);
       }
     },
     stop(): void {

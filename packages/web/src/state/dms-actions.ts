@@ -1,6 +1,5 @@
-import { DM_PAYLOAD_MAX, type DmNew, type DmStatus, type User } from '@parley/protocol';
+import { DM_PAYLOAD_MAX, type DmNew, type DmRequestUpdate, type DmStatus, type User } from '@parley/protocol';
 import type { ParleyClient } from '@parley/sdk';
-import { acceptedContacts } from '../dms/known-keys.js';
 import type { DmMessage } from './app-state.js';
 import { describeDmError } from './dm-errors.js';
 import { createDmKeys } from './dm-keys.js';
@@ -41,6 +40,11 @@ export function createDmActions(ctx: Ctx) {
   const undecryptable = new Set<string>();
   /** dm:new is handled one at a time, so messages keep their order while they decrypt. */
   let incoming: Promise<void> = Promise.resolve();
+  /**
+   * The user's answers to message requests, by lower-case username (true: accepted, false:
+   * ignored). Kept on the server for every device: loaded at start, then kept by `dm:request:update`.
+   */
+  const requestAnswers = new Map<string, boolean>();
 
   const me = () => store.get().me;
 
@@ -163,8 +167,14 @@ export function createDmActions(ctx: Ctx) {
       expiresAt: dm.expiresAt,
       status,
     };
+    const answer = requestAnswers.get(peer.username.toLowerCase());
+    if (dm.request === true && !own && answer === false) {
+      // Ignored (on this device or another): acknowledged, so it is not offered again, and dropped quietly.
+      ack(dm.id);
+      return;
+    }
     const viewing = isViewing(peer.username);
-    const request = dm.request === true && !acceptedContacts.has(user.id, peer.username);
+    const request = dm.request === true && answer !== true;
     store.set((s) => addToThread(s, peer, message, { viewing, request }));
     ack(dm.id);
     const thread = store.get().dms[threadKey(peer.username)];
@@ -191,11 +201,46 @@ export function createDmActions(ctx: Ctx) {
     store.set((s) => patchMessage(s, { id }, { status }));
   }
 
+  /** A request answered here or on another device of ours: every device shows the same. */
+  function applyRequestAnswer({ user: peer, accept }: DmRequestUpdate): void {
+    requestAnswers.set(peer.username.toLowerCase(), accept);
+    if (accept) store.set((s) => acceptRequest(s, peer.username));
+    else dropConversation(peer.username);
+  }
+
+  function dropConversation(username: string): void {
+    store.set((s) => {
+      const { [threadKey(username)]: _gone, ...dms } = s.dms;
+      return { ...s, dms, activeDm: s.activeDm === threadKey(username) ? undefined : s.activeDm };
+    });
+  }
+
+  /** Loads the answers kept on the server, before what waited for this device is replayed. */
+  async function loadRequestAnswers(client: ParleyClient): Promise<void> {
+    const result = await client.request('dm:request:list', {}, { retries: 2 });
+    if (!result.ok) return;
+    for (const user of result.accepted) applyRequestAnswer({ user, accept: true });
+    for (const user of result.ignored) applyRequestAnswer({ user, accept: false });
+  }
+
+  /** Keeps the answer for every device of ours; said plainly when the server did not take it. */
+  async function answerRequest(username: string, accept: boolean): Promise<void> {
+    requestAnswers.set(username.toLowerCase(), accept);
+    const result = await ctx.client?.request('dm:request:respond', { username, accept }, { retries: 2 });
+    if (!result?.ok) {
+      ctx.toast(
+        'error',
+        `Your answer to ${username}'s request is kept on this page only: ${result ? describeDmError(result.error, username) : 'not connected'}`,
+      );
+    }
+  }
+
   function open(peer: User): void {
     const key = threadKey(peer.username);
     store.set((s) => ({ ...withThread(s, peer), activeDm: key }));
     markRead(peer.username);
-    void keys.refresh(peer);
+    // Both lists, fresh: a device either of us added a moment ago gets the first message too.
+    void keys.refreshMine().then(() => keys.refresh(peer));
   }
 
   function markRead(username: string): void {
@@ -221,7 +266,12 @@ export function createDmActions(ctx: Ctx) {
           incoming = incoming.then(() => receive(dm)).catch(() => undefined);
         }),
         client.on('dm:status', onStatus),
+        client.on('dm:request:update', applyRequestAnswer),
       ];
+      // The answers load while the key is published (others learn of this device at once); what
+      // comes for this device waits for them in the queue, so a request accepted elsewhere is no request here.
+      const answers = loadRequestAnswers(client).catch(() => undefined);
+      incoming = incoming.then(() => answers);
       await keys.publish();
     },
 
@@ -256,18 +306,16 @@ export function createDmActions(ctx: Ctx) {
     verify: (username: string) => keys.verify(username),
     dismissDeviceNotice: (username: string) => keys.dismissNotice(username),
 
+    /** Accepting a request: a normal conversation on every device of ours, kept on the server. */
     acceptRequest(username: string): void {
-      const user = me();
-      if (user) acceptedContacts.add(user.id, username);
       store.set((s) => acceptRequest(s, username));
+      void answerRequest(username, true);
     },
 
-    /** Ignoring a request: the conversation leaves this page; the sender is not told. */
+    /** Ignoring a request: the conversation leaves every device of ours; the sender is not told. */
     ignoreRequest(username: string): void {
-      store.set((s) => {
-        const { [threadKey(username)]: _gone, ...dms } = s.dms;
-        return { ...s, dms, activeDm: s.activeDm === threadKey(username) ? undefined : s.activeDm };
-      });
+      dropConversation(username);
+      void answerRequest(username, false);
     },
 
     /** Blocks the contact (no private messages, buddy requests or calls from them) and ends the conversation. */
@@ -322,6 +370,7 @@ export function createDmActions(ctx: Ctx) {
       ackTimer = undefined;
       toAck = [];
       keys.reset();
+      requestAnswers.clear();
       earlyStatus.clear();
       undecryptable.clear();
     },

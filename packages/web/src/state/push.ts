@@ -51,3 +51,21 @@ export async function disablePush(baseUrl: string): Promise<void> {
   await post(baseUrl, '/api/push/unsubscribe', { endpoint: subscription.endpoint });
   await subscription.unsubscribe();
 }
+
+/**
+ * What to tell the user when subscribing failed. A blocked permission and a browser without a
+ * working push service need different advice; Chromium reports both as "permission denied"
+ * (an AbortError when it has no push service, as headless or de-Googled builds), so the
+ * notification permission itself decides which it is.
+ */
+export function describePushFailure(error: unknown, permission: NotificationPermission | undefined): string {
+  const name = error instanceof DOMException || error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : '';
+  if (permission === 'denied' || name === 'NotAllowedError') {
+    return "Notifications are blocked for this site: allow them in the browser's site settings, then try again.";
+  }
+  if (name === 'AbortError' || /push service/i.test(message)) {
+    return 'This browser has no push service available, so Parley cannot notify you while it is closed. Notifications still show while a Parley tab is open.';
+  }
+  return `Could not turn on notifications while Parley is closed${message ? `: ${message}` : ''}.`;
+}

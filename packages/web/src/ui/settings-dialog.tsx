@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useAppState, useController } from '../state/use-controller.js';
 import { Modal } from './modal.js';
 
@@ -7,6 +8,11 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const settings = useAppState((s) => s.settings);
   const push = useAppState((s) => s.push);
   const permission = useAppState((s) => s.notifications);
+  const [pushProblem, setPushProblem] = useState<string | undefined>(undefined);
+  const switchPush = async (on: boolean) => {
+    setPushProblem(undefined);
+    setPushProblem(await attention.setPush(on));
+  };
 
   return (
     <Modal title="Settings" onClose={onClose}>
@@ -32,7 +38,12 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         )}
         {push !== 'unsupported' && (
           <label className="setting">
-            <input type="checkbox" checked={push === 'on'} onChange={(e) => void attention.setPush(e.target.checked)} />
+            <input
+              type="checkbox"
+              data-testid="push-switch"
+              checked={push === 'on'}
+              onChange={(e) => void switchPush(e.currentTarget.checked)}
+            />
             <span>
               Notify me when Parley is closed
               <span className="muted small block">
@@ -40,6 +51,11 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
               </span>
             </span>
           </label>
+        )}
+        {pushProblem && (
+          <p className="setting-problem" role="alert" data-testid="push-problem">
+            {pushProblem}
+          </p>
         )}
       </div>
       <div className="actions">
