@@ -1,6 +1,7 @@
 import { mentionsUser, UNREAD_COUNT_MAX, type ReadReceipt, type ReadState, type Settings } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { readAll, readFirst } from '../db/sqlite-statements.js';
 
 /** LIKE's wildcards in a username (`_`) match themselves. */
 const likeEscaped = (text: string) => text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -13,6 +14,30 @@ interface Position {
 
 /** Read positions of the user's joined rooms (all of them, or those named). */
 async function positions(db: Db, userId: string, roomIds?: string[]): Promise<Position[]> {
+  if (roomIds?.length === 1) {
+    // room:join asks for one room (issue 17: on SQLite, a kept statement).
+    const rows = await readAll<{ roomId: string; readSeq: number | null; lastSeq: number }>(
+      db,
+      'select m.room_id as roomId, rr.seq as readSeq, r.last_seq as lastSeq from room_members as m ' +
+        'inner join rooms as r on r.id = m.room_id ' +
+        'left join room_reads as rr on rr.room_id = m.room_id and rr.user_id = m.user_id ' +
+        'where m.user_id = ? and m.room_id = ?',
+      [userId, roomIds[0]],
+      () => positionRows(db, userId, roomIds),
+    );
+    return rows.map(toPosition);
+  }
+  const rows = await positionRows(db, userId, roomIds);
+  return rows.map(toPosition);
+}
+
+const toPosition = (r: { roomId: string; readSeq: number | null; lastSeq: number }): Position => ({
+  roomId: r.roomId,
+  readSeq: Number(r.readSeq ?? 0),
+  lastSeq: Number(r.lastSeq),
+});
+
+async function positionRows(db: Db, userId: string, roomIds?: string[]) {
   let query = db
     .selectFrom('room_members as m')
     .innerJoin('rooms as r', 'r.id', 'm.room_id')
@@ -25,8 +50,7 @@ async function positions(db: Db, userId: string, roomIds?: string[]): Promise<Po
     if (roomIds.length === 0) return [];
     query = query.where('m.room_id', 'in', roomIds);
   }
-  const rows = await query.execute();
-  return rows.map((r) => ({ roomId: r.roomId, readSeq: Number(r.readSeq ?? 0), lastSeq: Number(r.lastSeq) }));
+  return query.execute();
 }
 
 /**
@@ -34,6 +58,8 @@ async function positions(db: Db, userId: string, roomIds?: string[]): Promise<Po
  * work one room:list costs, whatever the backlog. Mentions are found with LIKE, then checked
  * word by word in code (mentionsUser), so that "@bobby" is not a mention of bob.
  */
+const IN_WINDOW_SQL = 'room_id = ? and seq > ? and sender_id <> ?';
+
 async function counts(db: Db, user: { id: string; username: string }, p: Position): Promise<ReadState> {
   const base = { roomId: p.roomId, readSeq: p.readSeq, lastSeq: p.lastSeq };
   if (p.lastSeq <= p.readSeq) return { ...base, unreadCount: 0, mentionCount: 0 };
@@ -43,12 +69,22 @@ async function counts(db: Db, user: { id: string; username: string }, p: Positio
     .where('room_id', '=', p.roomId)
     .where('seq', '>', from)
     .where('sender_id', '<>', user.id);
+  const window = [p.roomId, from, user.id];
+  const pattern = `%@${likeEscaped(user.username)}%`;
   const [unread, candidates] = await Promise.all([
-    inWindow.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
-    inWindow
-      .select('body')
-      .where(sql<boolean>`lower(body) like ${`%@${likeEscaped(user.username)}%`} escape '\\'`)
-      .execute(),
+    readFirst<{ n: number }>(db, `select count(*) as n from messages where ${IN_WINDOW_SQL}`, window, () =>
+      inWindow.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
+    ),
+    readAll<{ body: string }>(
+      db,
+      `select body from messages where ${IN_WINDOW_SQL} and lower(body) like ? escape '\\'`,
+      [...window, pattern],
+      () =>
+        inWindow
+          .select('body')
+          .where(sql<boolean>`lower(body) like ${pattern} escape '\\'`)
+          .execute(),
+    ),
   ]);
   const mentionCount = candidates.filter((row) => mentionsUser(row.body, user.username)).length;
   return { ...base, unreadCount: Number(unread?.n ?? 0), mentionCount };
@@ -94,6 +130,22 @@ export async function markRead(
 }
 
 /** A new member starts with everything before their arrival read; an existing position stays. */
+export async function hasReadPosition(db: Db, roomId: string, userId: string): Promise<boolean> {
+  const row = await readFirst<{ seq: number }>(
+    db,
+    'select seq from room_reads where room_id = ? and user_id = ?',
+    [roomId, userId],
+    () =>
+      db
+        .selectFrom('room_reads')
+        .select('seq')
+        .where('room_id', '=', roomId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst(),
+  );
+  return row !== undefined;
+}
+
 export async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
   await sql`insert into room_reads (room_id, user_id, seq)
     select ${roomId}, ${userId}, last_seq from rooms where id = ${roomId}
@@ -106,8 +158,25 @@ export async function forgetReading(db: Db, roomId: string, userId: string): Pro
 }
 
 /** How far the other members who send receipts have read. */
+const RECEIPTS_SQL =
+  'select u.id, u.username, rr.seq from room_reads as rr ' +
+  'inner join room_members as m on m.room_id = rr.room_id and m.user_id = rr.user_id ' +
+  'inner join users as u on u.id = rr.user_id ' +
+  'left join user_settings as s on s.user_id = rr.user_id ' +
+  'where rr.room_id = ? and rr.user_id <> ? and (s.send_read_receipts is null or s.send_read_receipts = ?)';
+
 export async function receiptsOf(db: Db, roomId: string, exceptUserId: string): Promise<ReadReceipt[]> {
-  const rows = await db
+  const rows = await readAll<{ id: string; username: string; seq: number }>(
+    db,
+    RECEIPTS_SQL,
+    [roomId, exceptUserId, 1],
+    () => receiptRows(db, roomId, exceptUserId),
+  );
+  return rows.map((r) => ({ user: { id: r.id, username: r.username }, seq: Number(r.seq) }));
+}
+
+function receiptRows(db: Db, roomId: string, exceptUserId: string) {
+  return db
     .selectFrom('room_reads as rr')
     .innerJoin('room_members as m', (join) =>
       join.onRef('m.room_id', '=', 'rr.room_id').onRef('m.user_id', '=', 'rr.user_id'),
@@ -119,7 +188,6 @@ export async function receiptsOf(db: Db, roomId: string, exceptUserId: string): 
     .where('rr.user_id', '<>', exceptUserId)
     .where((eb) => eb.or([eb('s.send_read_receipts', 'is', null), eb('s.send_read_receipts', '=', 1)]))
     .execute();
-  return rows.map((r) => ({ user: { id: r.id, username: r.username }, seq: Number(r.seq) }));
 }
 
 export const DEFAULT_SETTINGS: Settings = { sendReadReceipts: true };

@@ -1,5 +1,6 @@
 import type { User } from '@parley/protocol';
 import type { Db } from '../db/database.js';
+import { readFirst } from '../db/sqlite-statements.js';
 
 export interface StoredUser extends User {
   passwordHash: string;
@@ -75,15 +76,24 @@ export interface SessionUser extends User {
 }
 
 /** The signed-in user of a live session; a disabled account has none. */
+const FIND_SESSION_USER_SQL =
+  'select users.id, users.username, users.is_admin, sessions.id as session_id, sessions.last_seen_at ' +
+  'from sessions inner join users on users.id = sessions.user_id ' +
+  'where sessions.token_hash = ? and sessions.expires_at > ? and users.disabled_at is null';
+
+interface SessionUserRow {
+  id: string;
+  username: string;
+  is_admin: number;
+  session_id: string;
+  last_seen_at: string | null;
+}
+
 export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<SessionUser | undefined> {
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.username', 'users.is_admin', 'sessions.id as session_id', 'sessions.last_seen_at'])
-    .where('sessions.token_hash', '=', tokenHash)
-    .where('sessions.expires_at', '>', now.toISOString())
-    .where('users.disabled_at', 'is', null)
-    .executeTakeFirst();
+  // Every handshake runs this: on SQLite, one kept statement (issue 17).
+  const row = await readFirst<SessionUserRow>(db, FIND_SESSION_USER_SQL, [tokenHash, now.toISOString()], () =>
+    findSessionUserRow(db, tokenHash, now),
+  );
   return (
     row && {
       id: row.id,
@@ -93,6 +103,17 @@ export async function findSessionUser(db: Db, tokenHash: string, now: Date): Pro
       lastSeenAt: row.last_seen_at,
     }
   );
+}
+
+function findSessionUserRow(db: Db, tokenHash: string, now: Date): Promise<SessionUserRow | undefined> {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['users.id', 'users.username', 'users.is_admin', 'sessions.id as session_id', 'sessions.last_seen_at'])
+    .where('sessions.token_hash', '=', tokenHash)
+    .where('sessions.expires_at', '>', now.toISOString())
+    .where('users.disabled_at', 'is', null)
+    .executeTakeFirst();
 }
 
 export async function deleteSession(db: Db, tokenHash: string): Promise<void> {

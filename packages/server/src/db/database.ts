@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import { registerSqliteReads, StatementCache, withKeptStatements } from './sqlite-statements.js';
 import type { Tables } from './schema.js';
 
 export type Db = Kysely<Tables>;
@@ -49,7 +50,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   } else {
     const file = path.join(options.dataDir, 'parley.db');
     sqlite = openSqliteFile(file, options.dbQueryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
-    db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const statements = new StatementCache(sqlite);
+    db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withKeptStatements(sqlite, statements) }) });
+    registerSqliteReads(db, sqlite, statements);
     const main = sqlite;
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, () => {
       // Without the worker the WAL would grow without bound: checkpoint inline again.

@@ -135,11 +135,17 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     },
 
     async join(user, input) {
-      const before = await findRoomOrThrow(input.roomId);
-      // A member stays one; anyone else passes the ban and the private-room checks first.
-      if (!(await store.isMember(db, input.roomId, user.id))) await admin.assertMayJoin(before, user.id);
-      const outcome = await store.addMember(db, input.roomId, user.id, new Date());
-      if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
+      // Issue 17: a re-join (the reconnect storm is thousands of them) is one read for the room
+      // and the membership, and no write; only someone who is not a member yet is added.
+      const found = await store.findRoomForJoin(db, input.roomId, user.id);
+      if (!found) throw new AppError('NOT_FOUND', 'no such room');
+      let outcome: store.AddMemberOutcome = 'already-member';
+      if (!found.isMember) {
+        // Anyone who is not a member yet passes the ban and the private-room checks first.
+        await admin.assertMayJoin(found.room, user.id);
+        outcome = await store.addMember(db, input.roomId, user.id, new Date());
+        if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
+      }
       // Subscribe before reading history, so a message stored in between arrives live (the
       // client drops the duplicate by seq) rather than not at all.
       await fanout.subscribeUser(user.id, input.roomId);
@@ -152,8 +158,9 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       // The version is read before the messages: every change at or below it is in the answer or
       // (subscribed above) arrives live, so it is a safe floor for the client's counter.
       const version = await messages.roomVersion(db, input.roomId);
+      // A member's room is the one just read; a new member's count changed: read it again.
       const [room, members, recent, changes] = await Promise.all([
-        findRoomOrThrow(input.roomId),
+        outcome === 'added' ? findRoomOrThrow(input.roomId) : found.room,
         store.listMembers(db, input.roomId),
         catchUp(input.roomId, input.sinceSeq),
         changesSince(input.roomId, input.sinceSeq, input.sinceVersion),
