@@ -77,7 +77,7 @@ export interface SessionUser extends User {
 
 /** The signed-in user of a live session; a disabled account has none. */
 const FIND_SESSION_USER_SQL =
-  'select users.id, users.username, users.is_admin, sessions.id as session_id, sessions.last_seen_at ' +
+  'select users.id, users.username, users.is_admin, sessions.id as session_id, sessions.last_seen_at, sessions.expires_at ' +
   'from sessions inner join users on users.id = sessions.user_id ' +
   'where sessions.token_hash = ? and sessions.expires_at > ? and users.disabled_at is null';
 
@@ -87,20 +87,30 @@ interface SessionUserRow {
   is_admin: number;
   session_id: string;
   last_seen_at: string | null;
+  expires_at: string;
 }
 
-export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<SessionUser | undefined> {
+/** A live session's user, and until when the session lives. */
+export interface LiveSession {
+  user: SessionUser;
+  expiresAt: string;
+}
+
+export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<LiveSession | undefined> {
   // Every handshake runs this: on SQLite, one kept statement (issue 17).
   const row = await readFirst<SessionUserRow>(db, FIND_SESSION_USER_SQL, [tokenHash, now.toISOString()], () =>
     findSessionUserRow(db, tokenHash, now),
   );
   return (
     row && {
-      id: row.id,
-      username: row.username,
-      isAdmin: row.is_admin === 1,
-      sessionId: row.session_id,
-      lastSeenAt: row.last_seen_at,
+      user: {
+        id: row.id,
+        username: row.username,
+        isAdmin: row.is_admin === 1,
+        sessionId: row.session_id,
+        lastSeenAt: row.last_seen_at,
+      },
+      expiresAt: row.expires_at,
     }
   );
 }
@@ -109,7 +119,14 @@ function findSessionUserRow(db: Db, tokenHash: string, now: Date): Promise<Sessi
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.username', 'users.is_admin', 'sessions.id as session_id', 'sessions.last_seen_at'])
+    .select([
+      'users.id',
+      'users.username',
+      'users.is_admin',
+      'sessions.id as session_id',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+    ])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now.toISOString())
     .where('users.disabled_at', 'is', null)

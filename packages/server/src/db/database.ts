@@ -20,6 +20,11 @@ export interface Database {
    * runs inside a transaction Kysely has open.
    */
   sqlite?: SQLite.Database;
+  /**
+   * SQLite's `PRAGMA data_version`: moves whenever another connection (another process: the
+   * admin command) committed a change. Absent on PostgreSQL. Caches use it (coherent-cache.ts).
+   */
+  changesByOthers?: () => number;
   /** Resolves when the database answers a trivial query within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -71,7 +76,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     kind,
-    ...(sqlite ? { sqlite } : {}),
+    ...(sqlite ? { sqlite, changesByOthers: dataVersionOf(sqlite) } : {}),
     ping: (timeoutMs = 2000) => pingDatabase(db, timeoutMs),
     close: async () => {
       if (closed) return;
@@ -83,6 +88,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 const CHECKPOINT_EVERY_MS = 250;
+
+function dataVersionOf(sqlite: SQLite.Database): () => number {
+  const statement = sqlite.prepare('PRAGMA data_version').pluck();
+  return () => statement.get() as number;
+}
 
 function openSqliteFile(filePath: string, busyTimeoutMs: number): SQLite.Database {
   mkdirSync(path.dirname(filePath), { recursive: true });

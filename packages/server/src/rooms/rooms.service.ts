@@ -18,7 +18,8 @@ import * as messages from '../messages/messages.store.js';
 import type { EnforcedLimit } from '../limits/refusals.js';
 import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
-import { createRoomAdmin, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
+import { createRoomAdmin, type MembershipWrite, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
+import { CoherentCache } from '../db/coherent-cache.js';
 
 /** Wave 2: RoomAdmin brings roleOf(roomId, userId) and mayModerate(roomId, userId). */
 export interface RoomsService extends RoomAdmin {
@@ -32,7 +33,7 @@ export interface RoomsService extends RoomAdmin {
   roomIdsOf(userId: string): Promise<string[]>;
 }
 
-export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser'> {
+export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser' | 'membershipWrite'> {
   db: Db;
   fanout: Fanout;
   /** Finds a user by name (room:invite, kick, ban, role); absent in tests that need none of them. */
@@ -41,11 +42,28 @@ export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser'> {
   withAttachments?(messages: Message[]): Promise<Message[]>;
   /** Rooms a user may create per window. */
   creations: EnforcedLimit;
+  /** The database's change counter for other processes (SQLite); without it no room ids are cached. */
+  changesByOthers?: () => number;
 }
+
+/** Users whose room ids are kept at most (measured ~1.1 KiB with one room, +0.5 KiB a room): past it, the oldest go. */
+const ROOM_IDS_CACHE_MAX = 20_000;
 
 export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   const { db, fanout } = deps;
-  const admin = createRoomAdmin({ ...deps, findUser: deps.findUser ?? (() => Promise.resolve(undefined)) });
+  /**
+   * Issue 17: each user's room ids, which every handshake subscribes the connection to. Never
+   * stale (CoherentCache): every membership write of this process goes through membershipWrite;
+   * other processes' writes move SQLite's data_version; on PostgreSQL nothing is cached.
+   */
+  const roomIdsCache = new CoherentCache<readonly string[]>(deps.changesByOthers, ROOM_IDS_CACHE_MAX);
+  const membershipWrite: MembershipWrite = (userId, write) =>
+    roomIdsCache.around(() => (userId === undefined ? roomIdsCache.clear() : roomIdsCache.delete(userId)), write);
+  const admin = createRoomAdmin({
+    ...deps,
+    findUser: deps.findUser ?? (() => Promise.resolve(undefined)),
+    membershipWrite,
+  });
   const withAttachments = (list: Message[]) => deps.withAttachments?.(list) ?? Promise.resolve(list);
 
   async function findRoomOrThrow(roomId: string): Promise<Room> {
@@ -88,23 +106,32 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   return {
     ...admin,
     assertMember,
-    roomIdsOf: (userId) => store.listRoomIdsOfUser(db, userId),
+    async roomIdsOf(userId) {
+      const cached = roomIdsCache.get(userId);
+      if (cached) return [...cached];
+      const generation = roomIdsCache.generation;
+      const roomIds = await store.listRoomIdsOfUser(db, userId);
+      roomIdsCache.set(userId, roomIds, generation);
+      return [...roomIds];
+    },
 
     async create(user, input) {
       await deps.creations.consume(user.id);
       const id = randomUUID();
       try {
-        const room = await store.insertRoomWithCreator(
-          db,
-          {
-            id,
-            name: input.name,
-            topic: input.topic ?? '',
-            capacity: input.capacity ?? ROOM_CAPACITY_DEFAULT,
-            createdBy: user.id,
-            visibility: input.visibility ?? 'public',
-          },
-          new Date(),
+        const room = await membershipWrite(user.id, () =>
+          store.insertRoomWithCreator(
+            db,
+            {
+              id,
+              name: input.name,
+              topic: input.topic ?? '',
+              capacity: input.capacity ?? ROOM_CAPACITY_DEFAULT,
+              createdBy: user.id,
+              visibility: input.visibility ?? 'public',
+            },
+            new Date(),
+          ),
         );
         await fanout.subscribeUser(user.id, id);
         return { room };
@@ -143,7 +170,7 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       if (!found.isMember) {
         // Anyone who is not a member yet passes the ban and the private-room checks first.
         await admin.assertMayJoin(found.room, user.id);
-        outcome = await store.addMember(db, input.roomId, user.id, new Date());
+        outcome = await membershipWrite(user.id, () => store.addMember(db, input.roomId, user.id, new Date()));
         if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
       }
       // Subscribe before reading history, so a message stored in between arrives live (the
@@ -170,7 +197,7 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
 
     async leave(user, input) {
       await findRoomOrThrow(input.roomId);
-      const wasMember = await store.removeMember(db, input.roomId, user.id);
+      const wasMember = await membershipWrite(user.id, () => store.removeMember(db, input.roomId, user.id));
       await fanout.unsubscribeUser(user.id, input.roomId);
       if (wasMember) fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'left' });
       return {};
