@@ -187,6 +187,20 @@ export async function listChanged(
   return hydrate(db, rows);
 }
 
+/**
+ * The room's last seq and version. Every change of the room's messages (a send, an edit, a
+ * delete, a reaction) moves one of them in the same transaction: equal figures, same messages.
+ */
+export async function roomState(db: Db, roomId: string): Promise<{ lastSeq: number; lastVersion: number }> {
+  const row = await readFirst<{ last_seq: number | string; last_version: number | string }>(
+    db,
+    'select last_seq, last_version from rooms where id = ?',
+    [roomId],
+    () => db.selectFrom('rooms').select(['last_seq', 'last_version']).where('id', '=', roomId).executeTakeFirst(),
+  );
+  return { lastSeq: Number(row?.last_seq ?? 0), lastVersion: Number(row?.last_version ?? 0) };
+}
+
 export async function roomVersion(db: Db, roomId: string): Promise<number> {
   const row = await readFirst<{ last_version: number | string }>(
     db,

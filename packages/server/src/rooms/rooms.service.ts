@@ -20,6 +20,7 @@ import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
 import { createRoomAdmin, type MembershipWrite, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
 import { CoherentCache } from '../db/coherent-cache.js';
+import { CatchUpMemo, type CatchUp, type RoomState } from './catch-up-memo.js';
 
 /** Wave 2: RoomAdmin brings roleOf(roomId, userId) and mayModerate(roomId, userId). */
 export interface RoomsService extends RoomAdmin {
@@ -49,6 +50,9 @@ export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser' | 'memb
 /** Users whose room ids are kept at most (measured ~1.1 KiB with one room, +0.5 KiB a room): past it, the oldest go. */
 const ROOM_IDS_CACHE_MAX = 20_000;
 
+/** Messages the re-joins' shared catch-ups hold at most (~1 KiB each as objects). */
+const CATCH_UP_MEMO_MESSAGES = 20_000;
+
 export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   const { db, fanout } = deps;
   /**
@@ -59,6 +63,7 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   const roomIdsCache = new CoherentCache<readonly string[]>(deps.changesByOthers, ROOM_IDS_CACHE_MAX);
   const membershipWrite: MembershipWrite = (userId, write) =>
     roomIdsCache.around(() => (userId === undefined ? roomIdsCache.clear() : roomIdsCache.delete(userId)), write);
+  const catchUps = new CatchUpMemo(CATCH_UP_MEMO_MESSAGES);
   const admin = createRoomAdmin({
     ...deps,
     findUser: deps.findUser ?? (() => Promise.resolve(undefined)),
@@ -78,19 +83,20 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     throw new AppError('FORBIDDEN', 'join the room first');
   }
 
-  async function catchUp(
-    roomId: string,
-    sinceSeq: number | undefined,
-  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+  async function catchUp(roomId: string, sinceSeq: number | undefined, state: RoomState): Promise<CatchUp> {
     if (sinceSeq === undefined) {
       const latest = await messages.listBefore(db, roomId, undefined, JOIN_LATEST);
       return { messages: await withAttachments(latest), hasMore: (latest[0]?.seq ?? 1) > 1 };
     }
+    const kept = catchUps.get(roomId, state, sinceSeq);
+    if (kept) return kept;
     const after = await messages.listAfter(db, roomId, sinceSeq, CATCH_UP_MAX + 1);
-    return {
+    const read = {
       messages: await withAttachments(after.slice(0, CATCH_UP_MAX)),
       hasMore: after.length > CATCH_UP_MAX,
     };
+    catchUps.set(roomId, state, sinceSeq, read);
+    return read;
   }
 
   /** Issue 14: the messages the caller had (seq ≤ sinceSeq) that changed after sinceVersion. */
@@ -184,12 +190,13 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       }
       // The version is read before the messages: every change at or below it is in the answer or
       // (subscribed above) arrives live, so it is a safe floor for the client's counter.
-      const version = await messages.roomVersion(db, input.roomId);
+      const state = await messages.roomState(db, input.roomId);
+      const version = state.lastVersion;
       // A member's room is the one just read; a new member's count changed: read it again.
       const [room, members, recent, changes] = await Promise.all([
         outcome === 'added' ? findRoomOrThrow(input.roomId) : found.room,
         store.listMembers(db, input.roomId),
-        catchUp(input.roomId, input.sinceSeq),
+        catchUp(input.roomId, input.sinceSeq, state),
         changesSince(input.roomId, input.sinceSeq, input.sinceVersion),
       ]);
       return { room, members, messages: recent.messages, hasMore: recent.hasMore, ...changes, version };
