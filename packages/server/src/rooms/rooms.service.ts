@@ -88,15 +88,13 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       const latest = await messages.listBefore(db, roomId, undefined, JOIN_LATEST);
       return { messages: await withAttachments(latest), hasMore: (latest[0]?.seq ?? 1) > 1 };
     }
-    const kept = catchUps.get(roomId, state, sinceSeq);
-    if (kept) return kept;
-    const after = await messages.listAfter(db, roomId, sinceSeq, CATCH_UP_MAX + 1);
-    const read = {
-      messages: await withAttachments(after.slice(0, CATCH_UP_MAX)),
-      hasMore: after.length > CATCH_UP_MAX,
-    };
-    catchUps.set(roomId, state, sinceSeq, read);
-    return read;
+    return catchUps.answer(roomId, state, sinceSeq, async () => {
+      const after = await messages.listAfter(db, roomId, sinceSeq, CATCH_UP_MAX + 1);
+      return {
+        messages: await withAttachments(after.slice(0, CATCH_UP_MAX)),
+        hasMore: after.length > CATCH_UP_MAX,
+      };
+    });
   }
 
   /** Issue 14: the messages the caller had (seq ≤ sinceSeq) that changed after sinceVersion. */
