@@ -20,6 +20,7 @@ import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
 import { createRoomAdmin, type MembershipWrite, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
 import { CoherentCache } from '../db/coherent-cache.js';
+import { encodeOnce } from '../realtime/shared-json.js';
 import { CatchUpMemo, type CatchUp, type RoomState } from './catch-up-memo.js';
 
 /** Wave 2: RoomAdmin brings roleOf(roomId, userId) and mayModerate(roomId, userId). */
@@ -91,7 +92,8 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     return catchUps.answer(roomId, state, sinceSeq, async () => {
       const after = await messages.listAfter(db, roomId, sinceSeq, CATCH_UP_MAX + 1);
       return {
-        messages: await withAttachments(after.slice(0, CATCH_UP_MAX)),
+        // Shared by every re-join of this state: encoded to JSON once for all of them.
+        messages: encodeOnce(await withAttachments(after.slice(0, CATCH_UP_MAX))),
         hasMore: after.length > CATCH_UP_MAX,
       };
     });
