@@ -1,7 +1,7 @@
 import { mentionsUser, UNREAD_COUNT_MAX, type ReadReceipt, type ReadState, type Settings } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import { readAll, readFirst } from '../db/sqlite-statements.js';
+import { readAll, readFirst, writeNow } from '../db/sqlite-statements.js';
 
 /** LIKE's wildcards in a username (`_`) match themselves. */
 const likeEscaped = (text: string) => text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -147,9 +147,16 @@ export async function hasReadPosition(db: Db, roomId: string, userId: string): P
 }
 
 export async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
-  await sql`insert into room_reads (room_id, user_id, seq)
+  await writeNow(
+    db,
+    'insert into room_reads (room_id, user_id, seq) select ?, ?, last_seq from rooms where id = ? ' +
+      'on conflict (room_id, user_id) do nothing',
+    [roomId, userId, roomId],
+    () =>
+      sql`insert into room_reads (room_id, user_id, seq)
     select ${roomId}, ${userId}, last_seq from rooms where id = ${roomId}
-    on conflict (room_id, user_id) do nothing`.execute(db);
+    on conflict (room_id, user_id) do nothing`.execute(db),
+  );
 }
 
 /** Leaving forgets the position: coming back later starts at that day's end, not at the old one. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from './database.js';
-import { readFirst, sqliteReadsNow, StatementCache } from './sqlite-statements.js';
+import { readFirst, sqliteReadsNow, StatementCache, writeNow } from './sqlite-statements.js';
 
 describe('kept SQLite statements (issue 17)', () => {
   const dirs: string[] = [];
@@ -80,6 +80,35 @@ describe('kept SQLite statements (issue 17)', () => {
       expect(sqliteReadsNow(trx)).toBeUndefined();
       await Promise.resolve();
     });
+  });
+
+  it('writes at once outside a transaction; inside one, queues behind it and is not rolled back with it', async () => {
+    const { db, sqlite } = await open();
+    const insert = (id: string) =>
+      writeNow(
+        db,
+        'insert into users (id, username, username_lower, password_hash, created_at, is_admin) values (?, ?, ?, ?, ?, 0)',
+        [id, id, id, 'x', 'now'],
+        () =>
+          db
+            .insertInto('users')
+            .values({ id, username: id, username_lower: id, password_hash: 'x', created_at: 'now', is_admin: 0 })
+            .execute(),
+      );
+    const count = () => sqlite!.prepare('select count(*) from users').pluck().get();
+    void insert('w1');
+    expect(count()).toBe(1); // synchronously
+    let queued: Promise<void> | undefined;
+    await db
+      .transaction()
+      .execute(async () => {
+        queued = insert('w2');
+        await Promise.resolve();
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    await queued;
+    expect(count()).toBe(2);
   });
 
   it('answers the same rows as Kysely', async () => {

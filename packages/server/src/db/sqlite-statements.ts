@@ -4,8 +4,8 @@ import type { Db } from './database.js';
 
 /**
  * Prepared statements kept per SQL text (issue 17). Kysely's SQLite driver prepares every query
- * again each time it runs; in the reconnect storm that was 9 % of the server's CPU. SQLite
- * re-prepares a kept statement by itself when the schema changes (sqlite3_prepare_v3), so a kept
+ * again each time it runs; in the reconnect storm that was 9-17 % of the server's CPU. SQLite
+ * re-prepares a kept statement by itself when the schema changes (SQLITE_SCHEMA), so a kept
  * statement is never stale. The cache is bounded: queries with an `in (…)` list have one text per
  * list length, and a text seen once must not stay forever.
  */
@@ -62,11 +62,12 @@ export interface SqliteReads {
   all<T>(sql: string, params: readonly unknown[]): T[];
 }
 
-const readsOfDb = new WeakMap<Db, { sqlite: SQLite.Database; reads: SqliteReads }>();
+const readsOfDb = new WeakMap<Db, { sqlite: SQLite.Database; cache: StatementCache; reads: SqliteReads }>();
 
 export function registerSqliteReads(db: Db, sqlite: SQLite.Database, cache: StatementCache): void {
   readsOfDb.set(db, {
     sqlite,
+    cache,
     reads: {
       get: <T>(sql: string, params: readonly unknown[]) => cache.prepare(sql).get(...params) as T | undefined,
       all: <T>(sql: string, params: readonly unknown[]) => cache.prepare(sql).all(...params) as T[],
@@ -110,4 +111,23 @@ export function readFirst<T>(
 ): Promise<T | undefined> {
   const reads = sqliteReadsNow(db);
   return reads ? Promise.resolve(reads.get<T>(sql, params)) : viaKysely();
+}
+
+/**
+ * One single-statement write on a hot path, on the same terms as the reads: on SQLite, when no
+ * transaction is open, the kept statement runs at once in its own (autocommit) transaction,
+ * which nothing can interleave; otherwise through Kysely, queued behind the open transaction as
+ * before. It also keeps such writes off Kysely's connection mutex, where hundreds of waiters were
+ * woken at every release during a reconnect storm.
+ */
+export function writeNow(
+  db: Db,
+  sql: string,
+  params: readonly unknown[],
+  viaKysely: () => Promise<unknown>,
+): Promise<void> {
+  const entry = readsOfDb.get(db);
+  if (!entry || entry.sqlite.inTransaction) return viaKysely().then(() => undefined);
+  entry.cache.prepare(sql).run(...params);
+  return Promise.resolve();
 }
