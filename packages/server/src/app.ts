@@ -169,6 +169,7 @@ export async function createApp(deps: {
     }),
     sessionTtlDays: config.sessionTtlDays,
     registrationMode: config.registration,
+    ...(database.changesByOthers ? { changesByOthers: database.changesByOthers } : {}),
   });
   // Issue 15: files (bytes behind a storage seam), slow mode, roles.
   const incoming = await createIncomingDir();
@@ -186,6 +187,7 @@ export async function createApp(deps: {
     withAttachments: (list) => files.withAttachments(list),
     forgetRoomFiles: (roomId) => files.forgetRoomFiles(roomId),
     onRoomChanged: (roomId) => slowMode.forget(roomId),
+    ...(database.changesByOthers ? { changesByOthers: database.changesByOthers } : {}),
     creations: enforce(
       'room-create-user',
       limiters.create('room-create-user', { points: config.roomsPerUserPerHour, durationSeconds: 3600 }),

@@ -114,7 +114,8 @@ export function createAttentionService(deps: AttentionDeps): AttentionService {
     readStates: (user, roomIds) => store.readStates(db, user, roomIds),
 
     async joined(user, roomId, memberCount) {
-      await store.startReading(db, roomId, user.id);
+      // A re-join (issue 17) finds its position kept: a read, not a write.
+      if (!(await store.hasReadPosition(db, roomId, user.id))) await store.startReading(db, roomId, user.id);
       const [states, receipts] = await Promise.all([
         store.readStates(db, user, [roomId]),
         memberCount <= RECEIPTS_ROOM_MAX ? store.receiptsOf(db, roomId, user.id) : Promise.resolve(undefined),

@@ -1,6 +1,7 @@
 import { UNREAD_COUNT_MAX, type ReadReceipt, type ReadState, type Settings } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { readAll, readFirst, writeNow } from '../db/sqlite-statements.js';
 
 interface Position {
   roomId: string;
@@ -10,6 +11,30 @@ interface Position {
 
 /** Read positions of the user's joined rooms (all of them, or those named). */
 async function positions(db: Db, userId: string, roomIds?: string[]): Promise<Position[]> {
+  if (roomIds?.length === 1) {
+    // room:join asks for one room (issue 17: on SQLite, a kept statement).
+    const rows = await readAll<{ roomId: string; readSeq: number | null; lastSeq: number }>(
+      db,
+      'select m.room_id as roomId, rr.seq as readSeq, r.last_seq as lastSeq from room_members as m ' +
+        'inner join rooms as r on r.id = m.room_id ' +
+        'left join room_reads as rr on rr.room_id = m.room_id and rr.user_id = m.user_id ' +
+        'where m.user_id = ? and m.room_id = ?',
+      [userId, roomIds[0]],
+      () => positionRows(db, userId, roomIds),
+    );
+    return rows.map(toPosition);
+  }
+  const rows = await positionRows(db, userId, roomIds);
+  return rows.map(toPosition);
+}
+
+const toPosition = (r: { roomId: string; readSeq: number | null; lastSeq: number }): Position => ({
+  roomId: r.roomId,
+  readSeq: Number(r.readSeq ?? 0),
+  lastSeq: Number(r.lastSeq),
+});
+
+async function positionRows(db: Db, userId: string, roomIds?: string[]) {
   let query = db
     .selectFrom('room_members as m')
     .innerJoin('rooms as r', 'r.id', 'm.room_id')
@@ -22,8 +47,7 @@ async function positions(db: Db, userId: string, roomIds?: string[]): Promise<Po
     if (roomIds.length === 0) return [];
     query = query.where('m.room_id', 'in', roomIds);
   }
-  const rows = await query.execute();
-  return rows.map((r) => ({ roomId: r.roomId, readSeq: Number(r.readSeq ?? 0), lastSeq: Number(r.lastSeq) }));
+  return query.execute();
 }
 
 /**
@@ -32,6 +56,11 @@ async function positions(db: Db, userId: string, roomIds?: string[]): Promise<Po
  * the message store keeps right when a message is written, edited or deleted (resolved once,
  * against the room's members), read through its (user_id, room_id, seq) index: no body is read.
  */
+const IN_WINDOW_SQL = 'room_id = ? and seq > ? and sender_id <> ?';
+const MENTIONS_SQL =
+  'select count(*) as n from message_mentions mm join messages msg on msg.id = mm.message_id' +
+  ' where mm.user_id = ? and mm.room_id = ? and mm.seq > ? and msg.sender_id <> ?';
+
 async function counts(db: Db, user: { id: string }, p: Position): Promise<ReadState> {
   const base = { roomId: p.roomId, readSeq: p.readSeq, lastSeq: p.lastSeq };
   if (p.lastSeq <= p.readSeq) return { ...base, unreadCount: 0, mentionCount: 0 };
@@ -50,8 +79,15 @@ async function counts(db: Db, user: { id: string }, p: Position): Promise<ReadSt
     // Mentioning oneself is no reason to look.
     .where('msg.sender_id', '<>', user.id);
   const [unread, mentioned] = await Promise.all([
-    inWindow.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
-    mentions.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
+    readFirst<{ n: number }>(
+      db,
+      `select count(*) as n from messages where ${IN_WINDOW_SQL}`,
+      [p.roomId, from, user.id],
+      () => inWindow.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
+    ),
+    readFirst<{ n: number }>(db, MENTIONS_SQL, [user.id, p.roomId, from, user.id], () =>
+      mentions.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
+    ),
   ]);
   return { ...base, unreadCount: Number(unread?.n ?? 0), mentionCount: Number(mentioned?.n ?? 0) };
 }
@@ -92,10 +128,33 @@ export async function markRead(
 }
 
 /** A new member starts with everything before their arrival read; an existing position stays. */
+export async function hasReadPosition(db: Db, roomId: string, userId: string): Promise<boolean> {
+  const row = await readFirst<{ seq: number }>(
+    db,
+    'select seq from room_reads where room_id = ? and user_id = ?',
+    [roomId, userId],
+    () =>
+      db
+        .selectFrom('room_reads')
+        .select('seq')
+        .where('room_id', '=', roomId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst(),
+  );
+  return row !== undefined;
+}
+
 export async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
-  await sql`insert into room_reads (room_id, user_id, seq)
+  await writeNow(
+    db,
+    'insert into room_reads (room_id, user_id, seq) select ?, ?, last_seq from rooms where id = ? ' +
+      'on conflict (room_id, user_id) do nothing',
+    [roomId, userId, roomId],
+    () =>
+      sql`insert into room_reads (room_id, user_id, seq)
     select ${roomId}, ${userId}, last_seq from rooms where id = ${roomId}
-    on conflict (room_id, user_id) do nothing`.execute(db);
+    on conflict (room_id, user_id) do nothing`.execute(db),
+  );
 }
 
 /** Leaving forgets the position: coming back later starts at that day's end, not at the old one. */
@@ -104,8 +163,25 @@ export async function forgetReading(db: Db, roomId: string, userId: string): Pro
 }
 
 /** How far the other members who send receipts have read. */
+const RECEIPTS_SQL =
+  'select u.id, u.username, rr.seq from room_reads as rr ' +
+  'inner join room_members as m on m.room_id = rr.room_id and m.user_id = rr.user_id ' +
+  'inner join users as u on u.id = rr.user_id ' +
+  'left join user_settings as s on s.user_id = rr.user_id ' +
+  'where rr.room_id = ? and rr.user_id <> ? and (s.send_read_receipts is null or s.send_read_receipts = ?)';
+
 export async function receiptsOf(db: Db, roomId: string, exceptUserId: string): Promise<ReadReceipt[]> {
-  const rows = await db
+  const rows = await readAll<{ id: string; username: string; seq: number }>(
+    db,
+    RECEIPTS_SQL,
+    [roomId, exceptUserId, 1],
+    () => receiptRows(db, roomId, exceptUserId),
+  );
+  return rows.map((r) => ({ user: { id: r.id, username: r.username }, seq: Number(r.seq) }));
+}
+
+function receiptRows(db: Db, roomId: string, exceptUserId: string) {
+  return db
     .selectFrom('room_reads as rr')
     .innerJoin('room_members as m', (join) =>
       join.onRef('m.room_id', '=', 'rr.room_id').onRef('m.user_id', '=', 'rr.user_id'),
@@ -117,7 +193,6 @@ export async function receiptsOf(db: Db, roomId: string, exceptUserId: string): 
     .where('rr.user_id', '<>', exceptUserId)
     .where((eb) => eb.or([eb('s.send_read_receipts', 'is', null), eb('s.send_read_receipts', '=', 1)]))
     .execute();
-  return rows.map((r) => ({ user: { id: r.id, username: r.username }, seq: Number(r.seq) }));
 }
 
 export const DEFAULT_SETTINGS: Settings = { sendReadReceipts: true };

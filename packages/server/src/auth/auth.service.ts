@@ -11,6 +11,7 @@ import {
 } from '@parley/protocol';
 import type { Db } from '../db/database.js';
 import { isUniqueViolation } from '../db/database.js';
+import { CoherentCache } from '../db/coherent-cache.js';
 import { AppError } from '../errors.js';
 import type { EnforcedLimit } from '../limits/refusals.js';
 import type { PasswordHasher } from './passwords.js';
@@ -83,7 +84,18 @@ export interface AuthServiceDeps {
   sessionTtlDays: number;
   /** REGISTRATION: who may create an account (default open). */
   registrationMode?: RegistrationMode;
+  /** The database's change counter for other processes (SQLite); without it no session is cached. */
+  changesByOthers?: () => number;
 }
+
+/** A session as the cache keeps it: its user (replaced when last-seen moves) and its expiry. */
+interface CachedSession {
+  user: SessionUser;
+  expiresAtMs: number;
+}
+
+/** Sessions kept in memory at most (measured ~1.3 KiB each, so <= ~26 MiB): past it, the oldest go. */
+const SESSION_CACHE_MAX = 20_000;
 
 /** last_seen_at is written at most this often per session (it is read on every request). */
 const LAST_SEEN_EVERY_MS = 60_000;
@@ -96,6 +108,12 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const { db, throttle, passwords } = deps;
   const sessionTtlMs = deps.sessionTtlDays * 24 * 3600 * 1000;
   const registrationMode = deps.registrationMode ?? 'open';
+  /**
+   * Issue 17: the session behind each token, so that a client's reconnections (and every HTTP
+   * request) do not read it again. Never stale: see CoherentCache; on PostgreSQL it is off.
+   */
+  const cache = new CoherentCache<CachedSession>(deps.changesByOthers, SESSION_CACHE_MAX);
+  const forgetUser = (userId: string) => () => cache.deleteWhere((live) => live.user.id === userId);
 
   async function startSession(user: User, client: ClientInfo): Promise<AuthResult> {
     const token = randomBytes(32).toString('base64url');
@@ -184,7 +202,11 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     },
 
     async logout(token) {
-      await store.deleteSession(db, hashToken(token));
+      const tokenHash = hashToken(token);
+      await cache.around(
+        () => cache.delete(tokenHash),
+        () => store.deleteSession(db, tokenHash),
+      );
     },
 
     async findUser(username) {
@@ -194,6 +216,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
 
     findUserById: (id) => store.findUserById(db, id),
 
+    // A cached session carries its expiry and is not used past it: the sweep needs no part here.
     sweepExpiredSessions: () => store.deleteExpiredSessions(db, new Date()),
 
     nextSessionExpiry: () => store.nextSessionExpiry(db),
@@ -202,12 +225,23 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       if (token.length === 0 || token.length > 128) return undefined;
       const tokenHash = hashToken(token);
       const now = new Date();
-      const found = await store.findSessionUser(db, tokenHash, now);
-      if (found && (found.lastSeenAt === null || now.getTime() - Date.parse(found.lastSeenAt) > LAST_SEEN_EVERY_MS)) {
+      let live = cache.get(tokenHash);
+      if (live && now.getTime() >= live.expiresAtMs) live = undefined;
+      if (!live) {
+        const generation = cache.generation;
+        const found = await store.findSessionUser(db, tokenHash, now);
+        if (!found) return undefined;
+        live = { user: found.user, expiresAtMs: Date.parse(found.expiresAt) };
+        cache.set(tokenHash, live, generation);
+      }
+      const { lastSeenAt } = live.user;
+      if (lastSeenAt === null || now.getTime() - Date.parse(lastSeenAt) > LAST_SEEN_EVERY_MS) {
         // Best effort: a failed write only makes "last seen" older.
         void sessions.touchSession(db, tokenHash, now).catch(() => undefined);
+        // The cached copy is replaced, never changed: a caller may hold the old one.
+        live.user = { ...live.user, lastSeenAt: now.toISOString() };
       }
-      return found;
+      return live.user;
     },
 
     async authenticate(token) {
@@ -228,7 +262,11 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       }));
     },
 
-    endSession: (userId, sessionId) => sessions.deleteUserSession(db, userId, sessionId),
+    endSession: (userId, sessionId) =>
+      cache.around(
+        () => cache.deleteWhere((live) => live.user.id === userId && live.user.sessionId === sessionId),
+        () => sessions.deleteUserSession(db, userId, sessionId),
+      ),
 
     liveSessions: (tokenHashes) => sessions.existingSessions(db, tokenHashes),
 
@@ -242,22 +280,26 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     async resetPassword(username, password) {
       const found = await findOrFail(username);
       const passwordHash = await passwords.hash(password);
-      return db.transaction().execute(async (trx) => {
-        await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', found.id).execute();
-        return sessions.deleteAllSessions(trx, found.id);
-      });
+      return cache.around(forgetUser(found.id), () =>
+        db.transaction().execute(async (trx) => {
+          await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', found.id).execute();
+          return sessions.deleteAllSessions(trx, found.id);
+        }),
+      );
     },
 
     async disableUser(username) {
       const found = await findOrFail(username);
-      return db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('users')
-          .set({ disabled_at: new Date().toISOString() })
-          .where('id', '=', found.id)
-          .execute();
-        return sessions.deleteAllSessions(trx, found.id);
-      });
+      return cache.around(forgetUser(found.id), () =>
+        db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('users')
+            .set({ disabled_at: new Date().toISOString() })
+            .where('id', '=', found.id)
+            .execute();
+          return sessions.deleteAllSessions(trx, found.id);
+        }),
+      );
     },
 
     async listUsers() {

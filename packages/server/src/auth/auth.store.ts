@@ -1,5 +1,6 @@
 import type { User } from '@parley/protocol';
 import type { Db } from '../db/database.js';
+import { readFirst } from '../db/sqlite-statements.js';
 
 export interface StoredUser extends User {
   passwordHash: string;
@@ -75,24 +76,61 @@ export interface SessionUser extends User {
 }
 
 /** The signed-in user of a live session; a disabled account has none. */
-export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<SessionUser | undefined> {
-  const row = await db
+const FIND_SESSION_USER_SQL =
+  'select users.id, users.username, users.is_admin, sessions.id as session_id, sessions.last_seen_at, sessions.expires_at ' +
+  'from sessions inner join users on users.id = sessions.user_id ' +
+  'where sessions.token_hash = ? and sessions.expires_at > ? and users.disabled_at is null';
+
+interface SessionUserRow {
+  id: string;
+  username: string;
+  is_admin: number;
+  session_id: string;
+  last_seen_at: string | null;
+  expires_at: string;
+}
+
+/** A live session's user, and until when the session lives. */
+export interface LiveSession {
+  user: SessionUser;
+  expiresAt: string;
+}
+
+export async function findSessionUser(db: Db, tokenHash: string, now: Date): Promise<LiveSession | undefined> {
+  // Every handshake runs this: on SQLite, one kept statement (issue 17).
+  const row = await readFirst<SessionUserRow>(db, FIND_SESSION_USER_SQL, [tokenHash, now.toISOString()], () =>
+    findSessionUserRow(db, tokenHash, now),
+  );
+  return (
+    row && {
+      user: {
+        id: row.id,
+        username: row.username,
+        isAdmin: row.is_admin === 1,
+        sessionId: row.session_id,
+        lastSeenAt: row.last_seen_at,
+      },
+      expiresAt: row.expires_at,
+    }
+  );
+}
+
+function findSessionUserRow(db: Db, tokenHash: string, now: Date): Promise<SessionUserRow | undefined> {
+  return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['users.id', 'users.username', 'users.is_admin', 'sessions.id as session_id', 'sessions.last_seen_at'])
+    .select([
+      'users.id',
+      'users.username',
+      'users.is_admin',
+      'sessions.id as session_id',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+    ])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now.toISOString())
     .where('users.disabled_at', 'is', null)
     .executeTakeFirst();
-  return (
-    row && {
-      id: row.id,
-      username: row.username,
-      isAdmin: row.is_admin === 1,
-      sessionId: row.session_id,
-      lastSeenAt: row.last_seen_at,
-    }
-  );
 }
 
 export async function deleteSession(db: Db, tokenHash: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { writeNow } from '../db/sqlite-statements.js';
 
 /** A session as its owner sees it (plus the hash, which only the server uses to disconnect it). */
 export interface SessionRow {
@@ -46,11 +47,10 @@ export async function deleteAllSessions(db: Db, userId: string): Promise<string[
 }
 
 export async function touchSession(db: Db, tokenHash: string, now: Date): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ last_seen_at: now.toISOString() })
-    .where('token_hash', '=', tokenHash)
-    .execute();
+  // Once a minute per session, on every kind of request: off Kysely's mutex on SQLite (issue 17).
+  await writeNow(db, 'update sessions set last_seen_at = ? where token_hash = ?', [now.toISOString(), tokenHash], () =>
+    db.updateTable('sessions').set({ last_seen_at: now.toISOString() }).where('token_hash', '=', tokenHash).execute(),
+  );
 }
 
 /** Which of these token hashes still name a session (the others were ended elsewhere). */

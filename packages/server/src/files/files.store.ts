@@ -2,6 +2,7 @@ import type { FileInfo } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { FilesTable } from '../db/schema.js';
+import { readAll } from '../db/sqlite-statements.js';
 
 export function toFileInfo(row: FilesTable): FileInfo {
   return {
@@ -87,14 +88,24 @@ export async function linkFiles(db: Db, messageId: string, roomId: string, fileI
 export async function attachmentsOf(db: Db, messageIds: string[]): Promise<Map<string, FileInfo[]>> {
   const byMessage = new Map<string, FileInfo[]>();
   if (messageIds.length === 0) return byMessage;
-  const rows = await db
-    .selectFrom('message_attachments')
-    .innerJoin('files', 'files.id', 'message_attachments.file_id')
-    .selectAll('files')
-    .select(['message_attachments.message_id', 'message_attachments.position'])
-    .where('message_attachments.message_id', 'in', messageIds)
-    .orderBy('message_attachments.position')
-    .execute();
+  // Every catch-up asks (issue 17): on SQLite a kept statement per list length.
+  const list = messageIds.map(() => '?').join(', ');
+  const rows = await readAll<FilesTable & { message_id: string; position: number }>(
+    db,
+    'select files.*, message_attachments.message_id, message_attachments.position from message_attachments ' +
+      `inner join files on files.id = message_attachments.file_id where message_attachments.message_id in (${list}) ` +
+      'order by message_attachments.position',
+    messageIds,
+    () =>
+      db
+        .selectFrom('message_attachments')
+        .innerJoin('files', 'files.id', 'message_attachments.file_id')
+        .selectAll('files')
+        .select(['message_attachments.message_id', 'message_attachments.position'])
+        .where('message_attachments.message_id', 'in', messageIds)
+        .orderBy('message_attachments.position')
+        .execute(),
+  );
   for (const row of rows) {
     const list = byMessage.get(row.message_id) ?? [];
     list.push(toFileInfo(row));

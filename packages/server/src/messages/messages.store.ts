@@ -8,6 +8,7 @@ import {
 } from '@parley/protocol';
 import type { Database, Db } from '../db/database.js';
 import type { MessagesTable } from '../db/schema.js';
+import { readAll, readFirst } from '../db/sqlite-statements.js';
 import { mentionCandidates, toMessage, toReplyRef, type NewMessage, type WriteOutcome } from './message-rows.js';
 import { createPostgresBatch } from './postgres-batch.js';
 import { createSqliteBatch } from './sqlite-batch.js';
@@ -54,29 +55,50 @@ export async function hydrate(db: Db, rows: MessagesTable[]): Promise<Message[]>
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const parentIds = [...new Set(rows.flatMap((r) => (r.reply_to_id === null ? [] : [r.reply_to_id])))];
+  const list = placeholders(ids.length);
   const [reactions, mentions, parents] = await Promise.all([
-    db
-      .selectFrom('message_reactions as r')
-      .innerJoin('users as u', 'u.id', 'r.user_id')
-      .select(['r.message_id', 'r.emoji', 'u.id', 'u.username'])
-      .where('r.message_id', 'in', ids)
-      .orderBy('r.created_at')
-      .orderBy('u.username_lower')
-      .execute(),
-    db
-      .selectFrom('message_mentions as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.message_id', 'u.id', 'u.username'])
-      .where('m.message_id', 'in', ids)
-      .orderBy('u.username_lower')
-      .execute(),
+    readAll<{ message_id: string; emoji: string; id: string; username: string }>(
+      db,
+      'select r.message_id, r.emoji, u.id, u.username from message_reactions as r inner join users as u on u.id = r.user_id ' +
+        `where r.message_id in (${list}) order by r.created_at, u.username_lower`,
+      ids,
+      () =>
+        db
+          .selectFrom('message_reactions as r')
+          .innerJoin('users as u', 'u.id', 'r.user_id')
+          .select(['r.message_id', 'r.emoji', 'u.id', 'u.username'])
+          .where('r.message_id', 'in', ids)
+          .orderBy('r.created_at')
+          .orderBy('u.username_lower')
+          .execute(),
+    ),
+    readAll<{ message_id: string; id: string; username: string }>(
+      db,
+      'select m.message_id, u.id, u.username from message_mentions as m inner join users as u on u.id = m.user_id ' +
+        `where m.message_id in (${list}) order by u.username_lower`,
+      ids,
+      () =>
+        db
+          .selectFrom('message_mentions as m')
+          .innerJoin('users as u', 'u.id', 'm.user_id')
+          .select(['m.message_id', 'u.id', 'u.username'])
+          .where('m.message_id', 'in', ids)
+          .orderBy('u.username_lower')
+          .execute(),
+    ),
     parentIds.length === 0
       ? Promise.resolve([])
-      : db
-          .selectFrom('messages')
-          .select(['id', 'seq', 'sender_id', 'sender_username', 'body'])
-          .where('id', 'in', parentIds)
-          .execute(),
+      : readAll<Pick<MessagesTable, 'id' | 'seq' | 'sender_id' | 'sender_username' | 'body'>>(
+          db,
+          `select id, seq, sender_id, sender_username, body from messages where id in (${placeholders(parentIds.length)})`,
+          parentIds,
+          () =>
+            db
+              .selectFrom('messages')
+              .select(['id', 'seq', 'sender_id', 'sender_username', 'body'])
+              .where('id', 'in', parentIds)
+              .execute(),
+        ),
   ]);
   const reactionsOf = groupReactions(reactions);
   const mentionsOf = new Map<string, User[]>();
@@ -110,15 +132,25 @@ function groupReactions(rows: { message_id: string; emoji: string; id: string; u
 }
 
 /** Up to `limit` messages with seq > afterSeq, ascending. */
+/** `?, ?, …`: the parameters of an `in (…)` list (one kept statement per length). */
+const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+
 export async function listAfter(db: Db, roomId: string, afterSeq: number, limit: number): Promise<Message[]> {
-  const rows = await db
-    .selectFrom('messages')
-    .selectAll()
-    .where('room_id', '=', roomId)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq', 'asc')
-    .limit(limit)
-    .execute();
+  // Every re-join's catch-up: on SQLite a kept statement (issue 17).
+  const rows = await readAll<MessagesTable>(
+    db,
+    'select * from messages where room_id = ? and seq > ? order by seq asc limit ?',
+    [roomId, afterSeq, limit],
+    () =>
+      db
+        .selectFrom('messages')
+        .selectAll()
+        .where('room_id', '=', roomId)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq', 'asc')
+        .limit(limit)
+        .execute(),
+  );
   return hydrate(db, rows);
 }
 
@@ -155,8 +187,27 @@ export async function listChanged(
   return hydrate(db, rows);
 }
 
+/**
+ * The room's last seq and version. Every change of the room's messages (a send, an edit, a
+ * delete, a reaction) moves one of them in the same transaction: equal figures, same messages.
+ */
+export async function roomState(db: Db, roomId: string): Promise<{ lastSeq: number; lastVersion: number }> {
+  const row = await readFirst<{ last_seq: number | string; last_version: number | string }>(
+    db,
+    'select last_seq, last_version from rooms where id = ?',
+    [roomId],
+    () => db.selectFrom('rooms').select(['last_seq', 'last_version']).where('id', '=', roomId).executeTakeFirst(),
+  );
+  return { lastSeq: Number(row?.last_seq ?? 0), lastVersion: Number(row?.last_version ?? 0) };
+}
+
 export async function roomVersion(db: Db, roomId: string): Promise<number> {
-  const row = await db.selectFrom('rooms').select('last_version').where('id', '=', roomId).executeTakeFirst();
+  const row = await readFirst<{ last_version: number | string }>(
+    db,
+    'select last_version from rooms where id = ?',
+    [roomId],
+    () => db.selectFrom('rooms').select('last_version').where('id', '=', roomId).executeTakeFirst(),
+  );
   return Number(row?.last_version ?? 0);
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { stringifyAnswer } from './shared-json.js';
 
 /**
  * The text packets of Engine.IO v4 carrying Socket.IO v5, as PROTOCOL.md's transport defines
@@ -118,7 +119,9 @@ export function encodeEvent(event: string, payload: unknown): string {
 }
 
 export function encodeAck(ackId: number, result: unknown): string {
-  return `43${ackId}${JSON.stringify([result])}`;
+  // `[result]` as JSON, with what many answers share encoded once (issue 17: re-joins).
+  if (typeof result !== 'object' || result === null) return `43${ackId}${JSON.stringify([result])}`;
+  return `43${ackId}[${stringifyAnswer(result)}]`;
 }
 
 /** A complete server-to-client text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked), in one buffer. */

@@ -41,12 +41,17 @@ export interface RoomAdminDeps {
   forgetRoomFiles?(roomId: string): Promise<void>;
   /** Told when a room's settings changed, so caches (slow mode) drop it. */
   onRoomChanged?(roomId: string): void;
+  /** Runs a write that changes the user's memberships (every user's: undefined), so caches drop them. */
+  membershipWrite?: MembershipWrite;
 }
+
+export type MembershipWrite = <T>(userId: string | undefined, write: () => Promise<T>) => Promise<T>;
 
 const rank: Record<RoomRole, number> = { owner: 3, moderator: 2, member: 1 };
 
 export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
   const { db, fanout } = deps;
+  const membershipWrite: MembershipWrite = deps.membershipWrite ?? ((_userId, write) => write());
 
   async function findRoomOrThrow(roomId: string): Promise<Room> {
     const room = await store.findRoom(db, roomId);
@@ -95,7 +100,7 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
 
   /** Removes a member and cuts every connection of theirs, on every instance, off the room's fan-out. */
   async function removeAndTell(roomId: string, target: User, change: 'kicked' | 'banned'): Promise<void> {
-    const wasMember = await store.removeMember(db, roomId, target.id);
+    const wasMember = await membershipWrite(target.id, () => store.removeMember(db, roomId, target.id));
     await fanout.unsubscribeUser(target.id, roomId);
     const event = { roomId, user: target, change };
     if (wasMember || change === 'banned') fanout.toRoom(roomId, 'room:member', event);
@@ -201,7 +206,7 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
       await requireRole(user, input.roomId, 'owner');
       const members = await store.listMembers(db, input.roomId);
       await deps.forgetRoomFiles?.(input.roomId);
-      await admin.deleteRoom(db, input.roomId);
+      await membershipWrite(undefined, () => admin.deleteRoom(db, input.roomId));
       deps.onRoomChanged?.(input.roomId);
       fanout.toRoom(input.roomId, 'room:deleted', { roomId: input.roomId });
       await Promise.all(members.map((m) => fanout.unsubscribeUser(m.id, input.roomId)));

@@ -19,7 +19,10 @@ import type { EnforcedLimit } from '../limits/refusals.js';
 import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
 import { dropInvite } from './room-admin.store.js';
-import { createRoomAdmin, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
+import { createRoomAdmin, type MembershipWrite, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
+import { CoherentCache } from '../db/coherent-cache.js';
+import { encodeOnce } from '../realtime/shared-json.js';
+import { CatchUpMemo, type CatchUp, type RoomState } from './catch-up-memo.js';
 
 /** Wave 2: RoomAdmin brings roleOf(roomId, userId) and mayModerate(roomId, userId). */
 export interface RoomsService extends RoomAdmin {
@@ -33,7 +36,7 @@ export interface RoomsService extends RoomAdmin {
   roomIdsOf(userId: string): Promise<string[]>;
 }
 
-export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser'> {
+export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser' | 'membershipWrite'> {
   db: Db;
   fanout: Fanout;
   /** Finds a user by name (room:invite, kick, ban, role); absent in tests that need none of them. */
@@ -42,11 +45,32 @@ export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser'> {
   withAttachments?(messages: Message[]): Promise<Message[]>;
   /** Rooms a user may create per window. */
   creations: EnforcedLimit;
+  /** The database's change counter for other processes (SQLite); without it no room ids are cached. */
+  changesByOthers?: () => number;
 }
+
+/** Users whose room ids are kept at most (measured ~1.1 KiB with one room, +0.5 KiB a room): past it, the oldest go. */
+const ROOM_IDS_CACHE_MAX = 20_000;
+
+/** Messages the re-joins' shared catch-ups hold at most (~1 KiB each as objects). */
+const CATCH_UP_MEMO_MESSAGES = 20_000;
 
 export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   const { db, fanout } = deps;
-  const admin = createRoomAdmin({ ...deps, findUser: deps.findUser ?? (() => Promise.resolve(undefined)) });
+  /**
+   * Issue 17: each user's room ids, which every handshake subscribes the connection to. Never
+   * stale (CoherentCache): every membership write of this process goes through membershipWrite;
+   * other processes' writes move SQLite's data_version; on PostgreSQL nothing is cached.
+   */
+  const roomIdsCache = new CoherentCache<readonly string[]>(deps.changesByOthers, ROOM_IDS_CACHE_MAX);
+  const membershipWrite: MembershipWrite = (userId, write) =>
+    roomIdsCache.around(() => (userId === undefined ? roomIdsCache.clear() : roomIdsCache.delete(userId)), write);
+  const catchUps = new CatchUpMemo(CATCH_UP_MEMO_MESSAGES);
+  const admin = createRoomAdmin({
+    ...deps,
+    findUser: deps.findUser ?? (() => Promise.resolve(undefined)),
+    membershipWrite,
+  });
   const withAttachments = (list: Message[]) => deps.withAttachments?.(list) ?? Promise.resolve(list);
 
   async function findRoomOrThrow(roomId: string): Promise<Room> {
@@ -61,19 +85,19 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     throw new AppError('FORBIDDEN', 'join the room first');
   }
 
-  async function catchUp(
-    roomId: string,
-    sinceSeq: number | undefined,
-  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+  async function catchUp(roomId: string, sinceSeq: number | undefined, state: RoomState): Promise<CatchUp> {
     if (sinceSeq === undefined) {
       const latest = await messages.listBefore(db, roomId, undefined, JOIN_LATEST);
       return { messages: await withAttachments(latest), hasMore: (latest[0]?.seq ?? 1) > 1 };
     }
-    const after = await messages.listAfter(db, roomId, sinceSeq, CATCH_UP_MAX + 1);
-    return {
-      messages: await withAttachments(after.slice(0, CATCH_UP_MAX)),
-      hasMore: after.length > CATCH_UP_MAX,
-    };
+    return catchUps.answer(roomId, state, sinceSeq, async () => {
+      const after = await messages.listAfter(db, roomId, sinceSeq, CATCH_UP_MAX + 1);
+      return {
+        // Shared by every re-join of this state: encoded to JSON once for all of them.
+        messages: encodeOnce(await withAttachments(after.slice(0, CATCH_UP_MAX))),
+        hasMore: after.length > CATCH_UP_MAX,
+      };
+    });
   }
 
   /** Issue 14: the messages the caller had (seq ≤ sinceSeq) that changed after sinceVersion. */
@@ -89,23 +113,32 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   return {
     ...admin,
     assertMember,
-    roomIdsOf: (userId) => store.listRoomIdsOfUser(db, userId),
+    async roomIdsOf(userId) {
+      const cached = roomIdsCache.get(userId);
+      if (cached) return [...cached];
+      const generation = roomIdsCache.generation;
+      const roomIds = await store.listRoomIdsOfUser(db, userId);
+      roomIdsCache.set(userId, roomIds, generation);
+      return [...roomIds];
+    },
 
     async create(user, input) {
       await deps.creations.consume(user.id);
       const id = randomUUID();
       try {
-        const room = await store.insertRoomWithCreator(
-          db,
-          {
-            id,
-            name: input.name,
-            topic: input.topic ?? '',
-            capacity: input.capacity ?? ROOM_CAPACITY_DEFAULT,
-            createdBy: user.id,
-            visibility: input.visibility ?? 'public',
-          },
-          new Date(),
+        const room = await membershipWrite(user.id, () =>
+          store.insertRoomWithCreator(
+            db,
+            {
+              id,
+              name: input.name,
+              topic: input.topic ?? '',
+              capacity: input.capacity ?? ROOM_CAPACITY_DEFAULT,
+              createdBy: user.id,
+              visibility: input.visibility ?? 'public',
+            },
+            new Date(),
+          ),
         );
         await fanout.subscribeUser(user.id, id);
         return { room };
@@ -136,16 +169,22 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     },
 
     async join(user, input) {
-      const before = await findRoomOrThrow(input.roomId);
-      // A member stays one; anyone else passes the ban and the private-room checks first.
-      if (!(await store.isMember(db, input.roomId, user.id))) await admin.assertMayJoin(before, user.id);
-      const outcome = await store.addMember(db, input.roomId, user.id, new Date());
-      if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
+      // Issue 17: a re-join (the reconnect storm is thousands of them) is one read for the room
+      // and the membership, and no write; only someone who is not a member yet is added.
+      const found = await store.findRoomForJoin(db, input.roomId, user.id);
+      if (!found) throw new AppError('NOT_FOUND', 'no such room');
+      let outcome: store.AddMemberOutcome = 'already-member';
+      if (!found.isMember) {
+        // Anyone who is not a member yet passes the ban and the private-room checks first.
+        await admin.assertMayJoin(found.room, user.id);
+        outcome = await membershipWrite(user.id, () => store.addMember(db, input.roomId, user.id, new Date()));
+        if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
+      }
       // Subscribe before reading history, so a message stored in between arrives live (the
       // client drops the duplicate by seq) rather than not at all.
       await fanout.subscribeUser(user.id, input.roomId);
       // A public room needs no invitation to come back: once in, its invitation is spent.
-      if (outcome === 'added' && before.visibility === 'public') await dropInvite(db, input.roomId, user.id);
+      if (outcome === 'added' && found.room.visibility === 'public') await dropInvite(db, input.roomId, user.id);
       if (outcome === 'added') {
         // A plain member's 'joined' stays the contract's shape; an owner or moderator rejoining says so.
         const role = await admin.roleOf(input.roomId, user.id);
@@ -154,11 +193,13 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       }
       // The version is read before the messages: every change at or below it is in the answer or
       // (subscribed above) arrives live, so it is a safe floor for the client's counter.
-      const version = await messages.roomVersion(db, input.roomId);
+      const state = await messages.roomState(db, input.roomId);
+      const version = state.lastVersion;
+      // A member's room is the one just read; a new member's count changed: read it again.
       const [room, members, recent, changes] = await Promise.all([
-        findRoomOrThrow(input.roomId),
+        outcome === 'added' ? findRoomOrThrow(input.roomId) : found.room,
         store.listMembers(db, input.roomId),
-        catchUp(input.roomId, input.sinceSeq),
+        catchUp(input.roomId, input.sinceSeq, state),
         changesSince(input.roomId, input.sinceSeq, input.sinceVersion),
       ]);
       return { room, members, messages: recent.messages, hasMore: recent.hasMore, ...changes, version };
@@ -166,7 +207,7 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
 
     async leave(user, input) {
       await findRoomOrThrow(input.roomId);
-      const wasMember = await store.removeMember(db, input.roomId, user.id);
+      const wasMember = await membershipWrite(user.id, () => store.removeMember(db, input.roomId, user.id));
       await fanout.unsubscribeUser(user.id, input.roomId);
       if (wasMember) fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'left' });
       return {};

@@ -2,6 +2,7 @@ import type { Member, Room, RoomRole, Visibility } from '@parley/protocol';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { RoomsTable } from '../db/schema.js';
+import { readAll, readFirst } from '../db/sqlite-statements.js';
 
 type RoomRow = Pick<
   RoomsTable,
@@ -70,9 +71,47 @@ export async function insertRoomWithCreator(
   };
 }
 
+const ROOM_COLUMNS_SQL = roomColumns.map((column) => `rooms.${column}`).join(', ');
+
 export async function findRoom(db: Db, roomId: string): Promise<Room | undefined> {
-  const row = await db.selectFrom('rooms').select(roomColumns).where('id', '=', roomId).executeTakeFirst();
+  const row = await readFirst<RoomRow>(db, `select ${ROOM_COLUMNS_SQL} from rooms where rooms.id = ?`, [roomId], () =>
+    db.selectFrom('rooms').select(roomColumns).where('id', '=', roomId).executeTakeFirst(),
+  );
   return row && toRoom(row);
+}
+
+/** A room as a user about to (re-)join it finds it. */
+export interface RoomForJoin {
+  room: Room;
+  isMember: boolean;
+}
+
+const FIND_ROOM_FOR_JOIN_SQL =
+  `select ${ROOM_COLUMNS_SQL}, exists(select 1 from room_members ` +
+  'where room_members.room_id = rooms.id and room_members.user_id = ?) as is_member from rooms where rooms.id = ?';
+
+/** The room and whether the user is a member, in one read (issue 17: every re-join starts here). */
+export async function findRoomForJoin(db: Db, roomId: string, userId: string): Promise<RoomForJoin | undefined> {
+  const row = await readFirst<RoomRow & { is_member: unknown }>(db, FIND_ROOM_FOR_JOIN_SQL, [userId, roomId], () =>
+    db
+      .selectFrom('rooms')
+      .select((eb) => [
+        ...roomColumns,
+        eb
+          .exists(
+            eb
+              .selectFrom('room_members')
+              .select('room_members.room_id')
+              .whereRef('room_members.room_id', '=', 'rooms.id')
+              .where('room_members.user_id', '=', userId),
+          )
+          .as('is_member'),
+      ])
+      .where('id', '=', roomId)
+      .executeTakeFirst(),
+  );
+  // SQLite answers 1 or 0, PostgreSQL true or false.
+  return row && { room: toRoom(row), isMember: row.is_member === true || Number(row.is_member) === 1 };
 }
 
 export interface RoomFilter {
@@ -125,22 +164,49 @@ export async function listRooms(db: Db, filter: RoomFilter): Promise<{ rooms: Ro
 }
 
 export async function listRoomIdsOfUser(db: Db, userId: string): Promise<string[]> {
-  const rows = await db.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute();
+  const rows = await readAll<{ room_id: string }>(
+    db,
+    'select room_members.room_id from room_members where room_members.user_id = ?',
+    [userId],
+    () => db.selectFrom('room_members').select('room_id').where('user_id', '=', userId).execute(),
+  );
   return rows.map((r) => r.room_id);
 }
 
 export async function isMember(db: Db, roomId: string, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('room_members')
-    .select('room_id')
-    .where('room_id', '=', roomId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
+  const row = await readFirst<{ room_id: string }>(
+    db,
+    'select room_members.room_id from room_members where room_members.room_id = ? and room_members.user_id = ?',
+    [roomId, userId],
+    () =>
+      db
+        .selectFrom('room_members')
+        .select('room_id')
+        .where('room_id', '=', roomId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst(),
+  );
   return row !== undefined;
 }
 
+const LIST_MEMBERS_SQL =
+  'select users.id, users.username, room_roles.role from room_members ' +
+  'inner join users on users.id = room_members.user_id ' +
+  'left join room_roles on room_roles.room_id = room_members.room_id and room_roles.user_id = users.id ' +
+  'where room_members.room_id = ? order by users.username_lower';
+
 export async function listMembers(db: Db, roomId: string): Promise<Member[]> {
-  const rows = await db
+  const rows = await readAll<{ id: string; username: string; role: string | null }>(
+    db,
+    LIST_MEMBERS_SQL,
+    [roomId],
+    () => listMemberRows(db, roomId),
+  );
+  return rows.map((r) => ({ id: r.id, username: r.username, role: asRole(r.role) }));
+}
+
+function listMemberRows(db: Db, roomId: string) {
+  return db
     .selectFrom('room_members')
     .innerJoin('users', 'users.id', 'room_members.user_id')
     .leftJoin('room_roles', (join) =>
@@ -150,7 +216,6 @@ export async function listMembers(db: Db, roomId: string): Promise<Member[]> {
     .where('room_members.room_id', '=', roomId)
     .orderBy('users.username_lower')
     .execute();
-  return rows.map((r) => ({ id: r.id, username: r.username, role: asRole(r.role) }));
 }
 
 export const asRole = (role: string | null | undefined): RoomRole =>
