@@ -61,16 +61,38 @@ export function createMessagesService(deps: MessagesServiceDeps): MessagesServic
     return row;
   }
 
+  /**
+   * Per room, the tail of the changes being published. Changes of one room commit in version
+   * order (each takes the room's counter under its row lock), but the read of a change's
+   * attachments after the commit takes its own time: without this queue a later version could
+   * go out first, and a member who saw it and then lost the connection would ask for changes
+   * since it, missing the earlier one.
+   */
+  const publishing = new Map<string, Promise<unknown>>();
+
+  function inCommitOrder<T>(roomId: string, step: () => Promise<T>): Promise<T> {
+    const run = (publishing.get(roomId) ?? Promise.resolve()).then(step);
+    const tail = run.catch(() => undefined);
+    publishing.set(roomId, tail);
+    void tail.then(() => {
+      if (publishing.get(roomId) === tail) publishing.delete(roomId);
+    });
+    return run;
+  }
+
   async function changed(outcome: Promise<{ message: Message; changed: boolean }>) {
     try {
-      const result = await outcome;
-      if (deps.attachments && !result.message.deletedAt) {
-        const [message] = await deps.attachments.withAttachments([result.message]);
-        if (message) result.message = message;
-      }
-      // Only after the commit, and only when something changed: a repeat is answered, not re-broadcast.
-      if (result.changed) fanout.publishUpdate(result.message);
-      return result;
+      const committed = await outcome;
+      return await inCommitOrder(committed.message.roomId, async () => {
+        const result = { ...committed };
+        if (deps.attachments && !result.message.deletedAt) {
+          const [message] = await deps.attachments.withAttachments([result.message]);
+          if (message) result.message = message;
+        }
+        // Only after the commit, and only when something changed: a repeat is answered, not re-broadcast.
+        if (result.changed) fanout.publishUpdate(result.message);
+        return result;
+      });
     } catch (error) {
       if (error instanceof ChangeRefused) {
         throw error.reason === 'deleted'

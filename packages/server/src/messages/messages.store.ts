@@ -230,9 +230,8 @@ async function changeMessage(
   target: MessagesTable,
   change: (tx: Db, version: number) => Promise<boolean>,
 ): Promise<{ message: Message; changed: boolean }> {
-  let changed = true;
   try {
-    await db.transaction().execute(async (tx) => {
+    const message = await db.transaction().execute(async (tx) => {
       const room = await tx
         .updateTable('rooms')
         .set((eb) => ({ last_version: eb('last_version', '+', 1) }))
@@ -240,13 +239,17 @@ async function changeMessage(
         .returning('last_version')
         .executeTakeFirstOrThrow();
       if (!(await change(tx, Number(room.last_version)))) throw new Unchanged();
+      // Read inside the transaction: the message exactly as this version left it. Read after the
+      // commit, a later change could already show, or a slower read publish an older state last.
+      const [read] = await hydrate(tx, [await findRowOrThrow(tx, target.id)]);
+      return read!;
     });
+    return { message, changed: true };
   } catch (error) {
     if (!(error instanceof Unchanged)) throw error;
-    changed = false;
   }
   const [message] = await hydrate(db, [await findRowOrThrow(db, target.id)]);
-  return { message: message!, changed };
+  return { message: message!, changed: false };
 }
 
 async function storeMentions(tx: Db, row: MessagesTable, body: string): Promise<void> {
