@@ -78,6 +78,13 @@ interface Decision {
 // member, no earlier batch stored its (sender, clientMsgId), its reply (if any) is a live message
 // of the same room, and no earlier fresh candidate of this batch has the same key: exactly the
 // order of checks the SQLite batch makes one message at a time.
+//
+// Why it is shaped so: the planner cannot estimate how many messages of a batch are fresh, and
+// guessed one, which made it join the batch's rows with its rooms by nested loops over the
+// CTEs (a quarter of a million comparisons for 1,000 messages in 500 rooms: 80 % of the
+// statement's time). So no step joins two CTEs: freshness is a column, not a filter; the
+// rooms are joined through their primary key; the rooms' first seqs and the inserted rows reach
+// the later steps as one small map each (jsonb, looked up by key).
 const WRITE_BATCH = `
 with input as (
   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
@@ -91,50 +98,69 @@ checked as (
     (select to_json(s) from messages s where s.sender_id = i.sender_id and s.client_msg_id = i.client_msg_id) as stored
   from input i
 ),
-fresh as (
-  select c.*, row_number() over (partition by c.room_id order by c.ord) as k
-  from (
-    select c.*, row_number() over (partition by c.sender_id, c.client_msg_id order by c.ord) as copy
-    from checked c where c.member and c.stored is null and c.reply_ok
-  ) c
-  where c.copy = 1
+candidates as (
+  select c.*, c.member and c.stored is null and c.reply_ok as candidate from checked c
 ),
-counts as (select room_id, count(*)::int as n from fresh group by room_id),
-locked as (select r.id from rooms r where r.id in (select room_id from counts) order by r.id for update),
+first_copies as (
+  select c.*, c.candidate and row_number() over (
+    partition by c.sender_id, c.client_msg_id, c.candidate order by c.ord) = 1 as fresh
+  from candidates c
+),
+fresh as (
+  select f.*, row_number() over (partition by f.room_id, f.fresh order by f.ord) as k from first_copies f
+),
+counts as (select room_id, count(*)::int as n from fresh where fresh group by room_id),
+locked as (
+  select r.id, c.n from counts c join rooms r on r.id = c.room_id order by r.id for update of r
+),
 bumped as (
-  update rooms r set last_seq = r.last_seq + c.n, last_version = r.last_version + c.n
-  from counts c
-  where r.id = c.room_id and r.id in (select id from locked)
-  returning r.id, r.last_seq - c.n as seq0, r.last_version - c.n as version0
+  update rooms r set last_seq = r.last_seq + l.n, last_version = r.last_version + l.n
+  from locked l
+  where r.id = l.id
+  returning r.id, r.last_seq - l.n as seq0, r.last_version - l.n as version0
+),
+bases as (
+  select coalesce(jsonb_object_agg(id, jsonb_build_array(seq0, version0)), '{}') as at from bumped
 ),
 inserted as (
   insert into messages (id, room_id, seq, sender_id, sender_username, client_msg_id, body, sent_at, version, reply_to_id)
-  select f.id, f.room_id, b.seq0 + f.k, f.sender_id, f.sender_username, f.client_msg_id, f.body, f.sent_at,
-    b.version0 + f.k, f.reply_to_id
-  from fresh f join bumped b on b.id = f.room_id
+  select f.id, f.room_id, (b.at -> f.room_id ->> 0)::int + f.k, f.sender_id, f.sender_username, f.client_msg_id,
+    f.body, f.sent_at, (b.at -> f.room_id ->> 1)::int + f.k, f.reply_to_id
+  from fresh f cross join bases b
+  where f.fresh
   returning id, room_id, seq, version
+),
+stamps as (
+  select coalesce(jsonb_object_agg(id, jsonb_build_array(seq, version, room_id)), '{}') as of from inserted
 ),
 wanted as (select * from unnest($9::int[], $10::text[]) as w(ord, name)),
 mentioned as (
-  select w.ord, w.name, u.id as user_id, u.username
+  select w.ord, w.name, u.id as user_id, u.username, ($1::text[])[w.ord] as message_id
   from wanted w
-  join fresh f on f.ord = w.ord
   join users u on u.username_lower = w.name
-  join room_members rm on rm.room_id = f.room_id and rm.user_id = u.id
+  join room_members rm on rm.room_id = ($2::text[])[w.ord] and rm.user_id = u.id
 ),
 mention_rows as (
   insert into message_mentions (message_id, room_id, seq, user_id)
-  select distinct on (n.id, m.user_id) n.id, n.room_id, n.seq, m.user_id
-  from mentioned m join fresh f on f.ord = m.ord join inserted n on n.id = f.id
+  select distinct on (m.message_id, m.user_id) m.message_id, s.of -> m.message_id ->> 2,
+    (s.of -> m.message_id ->> 0)::int, m.user_id
+  from mentioned m cross join stamps s
+  where s.of ? m.message_id
+),
+mention_lists as (
+  select coalesce(jsonb_object_agg(ord, list), '{}') as of from (
+    select m.ord, jsonb_agg(jsonb_build_object('name', m.name, 'id', m.user_id, 'username', m.username)) as list
+    from mentioned m group by m.ord
+  ) l
 )
-select c.member, c.reply_ok, c.stored, n.seq, n.version,
+select c.member, c.reply_ok, c.stored,
+  (s.of -> c.id ->> 0)::int as seq, (s.of -> c.id ->> 1)::int as version,
   case when not c.member then exists (select 1 from rooms r where r.id = c.room_id) end as room_exists,
   case when c.reply_to_id is not null then (select json_build_object('id', p.id, 'seq', p.seq,
     'sender_id', p.sender_id, 'sender_username', p.sender_username, 'body', p.body)
     from messages p where p.id = c.reply_to_id) end as parent,
-  (select json_agg(json_build_object('name', m.name, 'id', m.user_id, 'username', m.username))
-    from mentioned m where m.ord = c.ord) as mentioned
-from checked c left join inserted n on n.id = c.id
+  ml.of -> c.ord::text as mentioned
+from checked c cross join stamps s cross join mention_lists ml
 order by c.ord`;
 
 async function writeBatch(db: Db, inputs: NewMessage[]): Promise<WriteOutcome[]> {
