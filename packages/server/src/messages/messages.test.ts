@@ -131,6 +131,9 @@ describe.each(kinds)('messages on %s', (kind) => {
       [5, 'a reply'],
     ]);
     expect(history.messages[3]?.mentions).toEqual([other.user]);
+    // The batch's new messages are searchable as soon as they are acknowledged; refused ones are not.
+    const found = expectOk(await owner.client.request('message:search', { query: 'reply', roomId: room.id }));
+    expect(found.messages.map((m) => m.body)).toEqual(['a reply']);
     // The next send goes on from the last seq and version.
     expect(expectOk(await owner.client.sendMessage(room.id, 'next')).message).toMatchObject({ seq: 6, version: 6 });
     for (const u of users) u.client.close();
