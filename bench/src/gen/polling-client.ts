@@ -1,25 +1,8 @@
-import http from 'node:http';
+import { RawHttpConnection } from './raw-http.js';
 import type { ClientOptions, LoadClient } from './wire-client.js';
 import { SocketIoSession } from './wire-client.js';
 
-// Every long-poll holds a socket open; the default agent would queue polls behind each other.
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 const RECORD_SEPARATOR = 0x1e;
-
-function request(url: string, method: 'GET' | 'POST', body?: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: { 'content-type': 'text/plain;charset=UTF-8' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`HTTP ${res.statusCode}`)),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 function* packets(payload: Buffer): Generator<Buffer> {
   let start = 0;
@@ -31,8 +14,9 @@ function* packets(payload: Buffer): Generator<Buffer> {
 }
 
 /**
- * A Parley client on Engine.IO v4 HTTP long-polling: one GET always pending, writes as POSTs
- * (several packets queued in one turn leave in one POST, as engine.io-client does).
+ * A Parley client on Engine.IO v4 HTTP long-polling: one GET always pending on its own keep-alive
+ * connection, writes as POSTs on a second one (several packets queued in one turn leave in one
+ * POST, as engine.io-client does), both on bare TCP (raw-http.ts).
  */
 export async function connectParleyPolling(
   baseUrl: string,
@@ -40,7 +24,12 @@ export async function connectParleyPolling(
   roomId: string,
   options: ClientOptions,
 ): Promise<LoadClient> {
-  const base = `${baseUrl}/socket.io/?EIO=4&transport=polling`;
+  const { hostname, port } = new URL(baseUrl);
+  const polls = new RawHttpConnection(hostname, Number(port));
+  const posts = new RawHttpConnection(hostname, Number(port));
+  const request = (path: string, method: 'GET' | 'POST', body?: string) =>
+    (method === 'GET' ? polls : posts).request(method, path, body);
+  const base = `/socket.io/?EIO=4&transport=polling`;
   const open = await request(base, 'GET');
   const sid = (JSON.parse(open.toString('utf8', 1)) as { sid: string }).sid;
   const url = `${base}&sid=${encodeURIComponent(sid)}`;
@@ -78,6 +67,11 @@ export async function connectParleyPolling(
     close() {
       closed = true;
       write('1');
+      // The close packet's POST goes first; then both connections end.
+      setTimeout(() => {
+        polls.close();
+        posts.close();
+      }, 1000).unref();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import type { ConnectResult, LoadResult } from '../gen/commands.js';
 import { freshDataDir, quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
@@ -43,7 +44,13 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
       name: 'parley-postgres',
       start: () => {
         psql(`CREATE DATABASE ${db}`);
-        return startParley({ name: 'parley-postgres', dataDir: pgDir, databaseUrl: `${PG}/${db}` });
+        return startParley({
+          name: 'parley-postgres',
+          dataDir: pgDir,
+          databaseUrl: `${PG}/${db}`,
+          // Its own folder, so that its profile is told apart from the SQLite server's.
+          ...(ctx.cpuProfDir ? { cpuProfDir: path.join(ctx.cpuProfDir, 'postgres') } : {}),
+        });
       },
       cleanup: () => {
         psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);

@@ -26,7 +26,8 @@ export const attentionMigrations: Record<string, Migration> = {
   '0031_message_search': {
     async up(db: Kysely<unknown>) {
       if (isSqlite(db)) {
-        // An external-content FTS5 index kept by triggers, so the message writers stay untouched.
+        // An external-content FTS5 index kept by triggers, so the message writers stay untouched
+        // (since 0085 new messages are indexed once per write batch instead: sqlite-batch.ts).
         // secure-delete: a deleted or emptied message's words are removed from the index's pages,
         // not just marked, so its text does not linger in the file (issue 14, "delete means gone").
         await sql`create virtual table message_fts using fts5(body, content='messages', content_rowid='rowid',

@@ -85,6 +85,60 @@ describe.each(kinds)('messages on %s', (kind) => {
     for (const u of users) u.client.close();
   });
 
+  it('decides a batch of mixed sends in arrival order: members only, replies in the room, repeats answered, mentions resolved, seq without gaps', async () => {
+    const { room, users, owner } = await roomWithMembers(2);
+    const other = users[1]!;
+    const { room: elsewhere } = expectOk(await other.client.request('room:create', { name: uniqueName('else') }));
+    const there = expectOk(await other.client.sendMessage(elsewhere.id, 'in another room')).message;
+    const { room: closed } = expectOk(await other.client.request('room:create', { name: uniqueName('closed') }));
+    expectOk(await owner.client.sendMessage(room.id, 'before'));
+    const earlier = expectOk(
+      await owner.client.request('message:send', { roomId: room.id, clientMsgId: randomUUID(), body: 'earlier' }),
+    ).message;
+    const repeatedId = randomUUID();
+    const send = (roomId: string, body: string, extra: { clientMsgId?: string; replyTo?: string } = {}) =>
+      owner.client.request('message:send', { roomId, clientMsgId: extra.clientMsgId ?? randomUUID(), body, ...extra });
+    // Sent without waiting: they reach the write queue together and are decided as one batch
+    // (or several: the outcomes must be the same either way).
+    const answers = await Promise.all([
+      send(room.id, 'plain', { clientMsgId: repeatedId }),
+      send(room.id, `hi @${other.user.username.toUpperCase()} and @${other.user.username}. and @nobody_here`),
+      send(room.id, 'a reply', { replyTo: earlier.id }),
+      send(room.id, 'a reply across rooms', { replyTo: there.id }),
+      send(room.id, 'plain, sent twice', { clientMsgId: repeatedId }),
+      send(room.id, 'earlier, retried', { clientMsgId: earlier.clientMsgId }),
+      send(closed.id, 'not a member'),
+      send('no-such-room', 'nowhere'),
+    ]);
+    const [plain, mention, reply, across, twice, retried, outsider, nowhere] = answers;
+    expect(expectOk(plain).message).toMatchObject({ seq: 3, version: 3, body: 'plain' });
+    expect(expectOk(mention).message).toMatchObject({ seq: 4, mentions: [other.user] });
+    expect(expectOk(reply).message).toMatchObject({
+      seq: 5,
+      replyTo: { id: earlier.id, seq: earlier.seq, sender: owner.user, excerpt: 'earlier' },
+    });
+    expect(across).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(expectOk(twice).message).toEqual(expectOk(plain).message);
+    expect(expectOk(retried).message).toEqual(earlier);
+    expect(outsider).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(nowhere).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    const history = expectOk(await owner.client.request('room:history', { roomId: room.id }));
+    expect(history.messages.map((m) => [m.seq, m.body])).toEqual([
+      [1, 'before'],
+      [2, 'earlier'],
+      [3, 'plain'],
+      [4, expectOk(mention).message.body],
+      [5, 'a reply'],
+    ]);
+    expect(history.messages[3]?.mentions).toEqual([other.user]);
+    // The batch's new messages are searchable as soon as they are acknowledged; refused ones are not.
+    const found = expectOk(await owner.client.request('message:search', { query: 'reply', roomId: room.id }));
+    expect(found.messages.map((m) => m.body)).toEqual(['a reply']);
+    // The next send goes on from the last seq and version.
+    expect(expectOk(await owner.client.sendMessage(room.id, 'next')).message).toMatchObject({ seq: 6, version: 6 });
+    for (const u of users) u.client.close();
+  });
+
   it("delivers message:new to the room's members, the sender's other connections included, and to no one else", async () => {
     const { room, owner, users } = await roomWithMembers(2);
     const ownerSecond = await connectUser(server, { token: owner.token });

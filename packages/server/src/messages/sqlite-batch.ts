@@ -50,7 +50,15 @@ export function createSqliteBatch(database: Database, sqlite: SQLite.Database): 
     mention: sqlite.prepare<[string, string, number, string]>(
       'INSERT INTO message_mentions (message_id, room_id, seq, user_id) VALUES (?, ?, ?, ?)',
     ),
+    // The batch's new rows enter the search index in one statement (migration 0085 dropped the
+    // per-row trigger): rows first..last of the table are exactly this transaction's inserts.
+    searchIndex: sqlite.prepare<[number | bigint, number | bigint]>(
+      `INSERT INTO message_fts (rowid, body) SELECT rowid, body FROM messages
+       WHERE rowid BETWEEN ? AND ? AND body <> ''`,
+    ),
   };
+  // The rowids this batch inserted (SQLite gives each new row the next one).
+  const inserted: { first?: number | bigint; last?: number | bigint } = {};
   const writeOne = (input: NewMessage): WriteOutcome => {
     if (statements.member.get(input.roomId, input.sender.id) === undefined) {
       return statements.room.get(input.roomId) === undefined ? { kind: 'no-room' } : { kind: 'not-member' };
@@ -63,17 +71,27 @@ export function createSqliteBatch(database: Database, sqlite: SQLite.Database): 
     // The common case, a new message, costs no look-up for repeats: the unique key answers.
     // A repeat gives its seq and version back at once; nothing else runs in between (one
     // synchronous transaction), so the room's seqs stay gap-free.
-    if (statements.insert.run(row).changes === 0) {
+    const result = statements.insert.run(row);
+    if (result.changes === 0) {
       statements.undo.run(input.roomId);
       const existing = statements.existing.get(input.sender.id, input.clientMsgId);
       if (!existing) throw new Error('message conflicted but is not stored');
       return { kind: 'repeat', message: toMessage(existing) };
     }
+    inserted.first ??= result.lastInsertRowid;
+    inserted.last = result.lastInsertRowid;
     const names = mentionCandidates(input.body);
     const mentions = names.length === 0 ? [] : statements.named.all(input.roomId, JSON.stringify(names));
     for (const user of mentions) statements.mention.run(row.id, row.room_id, row.seq, user.id);
     return { kind: 'stored', message: toMessage(row, { mentions, replyTo: parent && toReplyRef(parent) }) };
   };
-  const inTransaction = sqlite.transaction((inputs: NewMessage[]) => inputs.map(writeOne));
+  const inTransaction = sqlite.transaction((inputs: NewMessage[]) => {
+    inserted.first = inserted.last = undefined;
+    const outcomes = inputs.map(writeOne);
+    if (inserted.first !== undefined && inserted.last !== undefined) {
+      statements.searchIndex.run(inserted.first, inserted.last);
+    }
+    return outcomes;
+  });
   return (inputs) => database.db.connection().execute(() => Promise.resolve(inTransaction(inputs)));
 }

@@ -105,4 +105,20 @@ describe.runIf(services.postgres && services.redis)('moderation across two insta
     });
     for (const u of [owner, bobHere, bobThere]) u.client.close();
   });
+
+  it('slow mode turned on through one instance applies on another that had the room cached without it', async () => {
+    const owner = await connectUser(first);
+    const erin = await connectUser(second);
+    const { room } = expectOk(await owner.client.request('room:create', { name: uniqueName('s') }));
+    expectOk(await erin.client.joinRoom(room.id));
+    // The second instance reads the room's setting (off) and keeps it cached.
+    expectOk(await erin.client.sendMessage(room.id, 'before'));
+    expectOk(await owner.client.request('room:update', { roomId: room.id, slowModeSeconds: 60 }));
+    // Sends go on without waiting while the expired entry is read again; then the setting holds.
+    await eventually(async () => {
+      const answer = await erin.client.sendMessage(room.id, 'quick');
+      return !answer.ok && answer.error.code === 'RATE_LIMITED' ? true : undefined;
+    }, 10_000);
+    for (const u of [owner, erin]) u.client.close();
+  });
 });

@@ -9,7 +9,8 @@ import { slowModeOf } from './room-admin.store.js';
  * is refused RATE_LIMITED with retryAfterMs; owner and moderators are exempt. The count lives
  * in the limiter (Redis when configured, so it holds across instances; memory otherwise).
  * The room's setting is cached for CACHE_MS per instance so that the send path does not read it
- * on every message: another instance applies a change within that long.
+ * on every message: another instance applies a change within that long (plus the one read that
+ * refreshes an expired entry, which sends do not wait for).
  */
 export interface SlowMode {
   /** Throws RATE_LIMITED when the sender must wait. A retried clientMsgId is never refused. */
@@ -35,13 +36,47 @@ export function createSlowMode(deps: { db: Db; limiters: LimiterFactory }): Slow
     return limiter;
   };
 
+  // Rooms whose setting is being read again in the background (one read per room at a time),
+  // each with a token: a read that `forget` overtook stores nothing.
+  const refreshing = new Map<string, object>();
+
+  function remember(roomId: string, seconds: number): void {
+    if (settings.size >= CACHE_MAX && !settings.has(roomId)) settings.clear();
+    settings.set(roomId, { seconds, until: Date.now() + CACHE_MS });
+  }
+
+  /**
+   * A room without slow mode answers from the cache, even just expired: the expired entry is read
+   * again in the background, once, while sends go on. Before, every send after expiry read the
+   * room itself, and under load (acks slower than CACHE_MS) that was a database query per
+   * message: issue 17's measurements found it in the durable path's profile, on both databases.
+   */
+  function refresh(roomId: string, userId: string): void {
+    if (refreshing.has(roomId)) return;
+    const token = {};
+    refreshing.set(roomId, token);
+    const settle = (seconds: number | undefined) => {
+      if (refreshing.get(roomId) !== token) return;
+      refreshing.delete(roomId);
+      if (seconds === undefined) settings.delete(roomId);
+      else remember(roomId, seconds);
+    };
+    slowModeOf(db, roomId, userId).then(
+      (found) => settle(found?.seconds),
+      // Unreadable now (an outage): the next send reads the room itself again.
+      () => settle(undefined),
+    );
+  }
+
   async function secondsOf(roomId: string, userId: string): Promise<number> {
     const cached = settings.get(roomId);
-    if (cached && cached.until > Date.now() && cached.seconds === 0) return 0;
+    if (cached && cached.seconds === 0) {
+      if (cached.until <= Date.now()) refresh(roomId, userId);
+      return 0;
+    }
     const found = await slowModeOf(db, roomId, userId);
     if (!found) return 0; // no such room: the writer answers NOT_FOUND
-    if (settings.size >= CACHE_MAX) settings.clear();
-    settings.set(roomId, { seconds: found.seconds, until: Date.now() + CACHE_MS });
+    remember(roomId, found.seconds);
     return found.exempt ? 0 : found.seconds;
   }
 
@@ -68,6 +103,7 @@ export function createSlowMode(deps: { db: Db; limiters: LimiterFactory }): Slow
     },
     forget(roomId) {
       settings.delete(roomId);
+      refreshing.delete(roomId);
     },
   };
 }
