@@ -1,5 +1,12 @@
 import type { Actor } from './actors.js';
-import { computeFigures, dmsWithoutStatus, markNow, wrongPresenceViews, type Figures } from './checks.js';
+import {
+  computeFigures,
+  describeWrongPresence,
+  dmsWithoutStatus,
+  markNow,
+  wrongPresenceViews,
+  type Figures,
+} from './checks.js';
 import type { Fault, World } from './faults.js';
 import { progress, sleep, waitUntil } from './services.js';
 
@@ -49,9 +56,11 @@ async function measurePresence(actors: Actor[], boundMs: number): Promise<{ seco
   const start = Date.now();
   let rightSince: number | undefined;
   let wrong = 0;
+  let lastWrong: string[] = [];
   while (Date.now() - start < boundMs + STABLE_MS) {
     const fresh = await Promise.all(actors.map((a) => (a.connected ? a.freshBuddyView() : Promise.resolve(undefined))));
     wrong = wrongPresenceViews(actors, fresh);
+    lastWrong = describeWrongPresence(actors, fresh);
     if (wrong > 0) rightSince = undefined;
     else rightSince ??= Date.now();
     if (rightSince !== undefined && Date.now() - rightSince >= STABLE_MS) {
@@ -60,6 +69,7 @@ async function measurePresence(actors: Actor[], boundMs: number): Promise<{ seco
     }
     await sleep(250);
   }
+  for (const line of lastWrong) progress(`presence wrong: ${line}`);
   return { wrong: Math.max(wrong, 1) };
 }
 
