@@ -103,6 +103,29 @@ export function wrongPresenceViews(actors: Actor[], fresh: (Map<string, Presence
   return wrong;
 }
 
+/** Each wrong view in words (observer, buddy, where it was wrong), to tell causes apart in the log. */
+export function describeWrongPresence(actors: Actor[], fresh: (Map<string, PresenceStatus> | undefined)[]): string[] {
+  const byId = new Map(actors.map((a) => [a.user.id, a]));
+  const lines: string[] = [];
+  for (const [i, observer] of actors.entries()) {
+    if (!observer.connected) continue;
+    for (const buddyId of observer.buddyIds) {
+      const buddy = byId.get(buddyId);
+      if (!buddy) continue;
+      const app = observer.presenceView.get(buddyId) ?? 'offline';
+      const listed = fresh[i]?.get(buddyId);
+      const wrongIn = [
+        (app !== 'offline') !== buddy.connected ? `app ${app}` : '',
+        listed !== undefined && (listed !== 'offline') !== buddy.connected ? `buddy:list ${listed}` : '',
+      ].filter(Boolean);
+      if (wrongIn.length === 0) continue;
+      const who = `${observer.user.username.split('_').at(-1)} sees ${buddy.user.username.split('_').at(-1)}`;
+      lines.push(`${who} (${buddy.connected ? 'connected' : 'disconnected'}): ${wrongIn.join(', ')}`);
+    }
+  }
+  return lines;
+}
+
 export interface PhaseOutcome {
   fault: string;
   forgetsPrivateMessages?: boolean;

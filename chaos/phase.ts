@@ -1,6 +1,12 @@
-import type { PresenceStatus } from '@parley/protocol';
 import type { Actor } from './actors.js';
-import { computeFigures, dmsWithoutStatus, markNow, wrongPresenceViews, type Figures } from './checks.js';
+import {
+  computeFigures,
+  describeWrongPresence,
+  dmsWithoutStatus,
+  markNow,
+  wrongPresenceViews,
+  type Figures,
+} from './checks.js';
 import type { Fault, World } from './faults.js';
 import { progress, sleep, waitUntil } from './services.js';
 
@@ -50,11 +56,11 @@ async function measurePresence(actors: Actor[], boundMs: number): Promise<{ seco
   const start = Date.now();
   let rightSince: number | undefined;
   let wrong = 0;
-  let lastFresh: (Map<string, PresenceStatus> | undefined)[] = [];
+  let lastWrong: string[] = [];
   while (Date.now() - start < boundMs + STABLE_MS) {
     const fresh = await Promise.all(actors.map((a) => (a.connected ? a.freshBuddyView() : Promise.resolve(undefined))));
-    lastFresh = fresh;
     wrong = wrongPresenceViews(actors, fresh);
+    lastWrong = describeWrongPresence(actors, fresh);
     if (wrong > 0) rightSince = undefined;
     else rightSince ??= Date.now();
     if (rightSince !== undefined && Date.now() - rightSince >= STABLE_MS) {
@@ -63,28 +69,8 @@ async function measurePresence(actors: Actor[], boundMs: number): Promise<{ seco
     }
     await sleep(250);
   }
-  describeWrongViews(actors, lastFresh);
+  for (const line of lastWrong) progress(`presence wrong: ${line}`);
   return { wrong: Math.max(wrong, 1) };
-}
-
-/** Which views stayed wrong: to tell the app's view (events) from the server's answer (buddy:list). */
-function describeWrongViews(actors: Actor[], fresh: (Map<string, PresenceStatus> | undefined)[]): void {
-  const byId = new Map(actors.map((a) => [a.user.id, a]));
-  for (const [i, observer] of actors.entries()) {
-    if (!observer.connected) continue;
-    for (const buddyId of observer.buddyIds) {
-      const buddy = byId.get(buddyId);
-      if (!buddy) continue;
-      const inApp = observer.presenceView.get(buddyId) ?? 'offline';
-      const inList = fresh[i]?.get(buddyId) ?? 'unknown';
-      const online = (status: string) => status !== 'offline';
-      if (online(inApp) !== buddy.connected || (inList !== 'unknown' && online(inList) !== buddy.connected)) {
-        progress(
-          `presence wrong: ${observer.user.username} sees ${buddy.user.username} ${inApp} (app), ${inList} (fresh list); connected ${buddy.connected}`,
-        );
-      }
-    }
-  }
 }
 
 /** Runs traffic, injects one fault, waits for the system to settle and computes its figures. */

@@ -32,9 +32,7 @@ export const shortRun: ChaosSettings = {
   instances: 3,
   users: 6,
   instanceTtlMs: 2000,
-  // senderReconnects runs in the full form: it also shows a presence view that stays wrong
-  // (presenceWrong 1–4 in 3 of 9 runs, on a busy machine, 2026-11-30), still to be fixed.
-  faults: ['sigstop', 'sigterm', 'redisRestart', 'postgresOutageWithKill'],
+  faults: ['sigstop', 'sigterm', 'senderReconnects', 'redisRestart', 'postgresOutageWithKill'],
   fault: { pauseMs: 5000, postgresOutageMs: 4000, redisDownMs: 1000, instanceDownMs: 1000 },
   phase: { warmMs: 1500, tailMs: 2000, presenceBoundMs: 8000, settleMs: 6000, messageEveryMs: 250, dmEveryMs: 1000 },
 };
