@@ -79,7 +79,8 @@ describe('messages that change, in the browser', () => {
     await a.page.getByTestId('compose-banner').waitFor();
     await a.page.locator('#composer-input').press('Escape');
     await a.page.getByTestId('compose-banner').waitFor({ state: 'detached' });
-    expect(await a.page.locator('#composer-input').inputValue()).toBe('');
+    // The field empties a render after the banner goes (the mode's effect refills it).
+    await expect.poll(() => a.page.locator('#composer-input').inputValue(), { timeout: 5000 }).toBe('');
 
     const ownChip = messageWith(a.page, 'look').getByTestId('reaction');
     await ownChip.click();
