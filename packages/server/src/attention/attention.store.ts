@@ -50,17 +50,17 @@ async function positionRows(db: Db, userId: string, roomIds?: string[]) {
   return query.execute();
 }
 
+const IN_WINDOW_SQL = 'room_id = ? and seq > ? and sender_id <> ?';
+const MENTIONS_SQL =
+  'select count(*) as n from message_mentions mm join messages msg on msg.id = mm.message_id' +
+  ' where mm.user_id = ? and mm.room_id = ? and mm.seq > ? and msg.sender_id <> ?';
+
 /**
  * Unread and mention counts among the room's latest UNREAD_COUNT_MAX messages: a bound on the
  * work one room:list costs, whatever the backlog. Mentions come from `message_mentions`, which
  * the message store keeps right when a message is written, edited or deleted (resolved once,
  * against the room's members), read through its (user_id, room_id, seq) index: no body is read.
  */
-const IN_WINDOW_SQL = 'room_id = ? and seq > ? and sender_id <> ?';
-const MENTIONS_SQL =
-  'select count(*) as n from message_mentions mm join messages msg on msg.id = mm.message_id' +
-  ' where mm.user_id = ? and mm.room_id = ? and mm.seq > ? and msg.sender_id <> ?';
-
 async function counts(db: Db, user: { id: string }, p: Position): Promise<ReadState> {
   const base = { roomId: p.roomId, readSeq: p.readSeq, lastSeq: p.lastSeq };
   if (p.lastSeq <= p.readSeq) return { ...base, unreadCount: 0, mentionCount: 0 };
@@ -127,7 +127,7 @@ export async function markRead(
   return { seq: Number(stored?.seq ?? target), moved };
 }
 
-/** A new member starts with everything before their arrival read; an existing position stays. */
+/** Whether the member has a read position in the room (a re-join writes none when so). */
 export async function hasReadPosition(db: Db, roomId: string, userId: string): Promise<boolean> {
   const row = await readFirst<{ seq: number }>(
     db,
@@ -144,6 +144,7 @@ export async function hasReadPosition(db: Db, roomId: string, userId: string): P
   return row !== undefined;
 }
 
+/** A new member starts with everything before their arrival read; an existing position stays. */
 export async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
   await writeNow(
     db,

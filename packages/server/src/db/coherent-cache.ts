@@ -1,3 +1,5 @@
+import { setMostRecent } from './recent-map.js';
+
 /**
  * A cache of database reads that is never stale (issue 17: what a handshake looks up). It holds
  * entries only where every change can reach it:
@@ -48,12 +50,7 @@ export class CoherentCache<V> {
     if (!this.othersVersion) return;
     this.dropIfChangedElsewhere();
     if (generation !== this.generationCount) return;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    setMostRecent(this.entries, key, value, this.capacity);
   }
 
   delete(key: string): void {

@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 import type { Db } from './database.js';
+import { setMostRecent } from './recent-map.js';
 
 /**
  * Prepared statements kept per SQL text (issue 17). Kysely's SQLite driver prepares every query
@@ -25,18 +26,11 @@ export class StatementCache {
     const kept = this.statements.get(sql);
     // A statement still iterating (Kysely's stream()) cannot run again: that caller gets its own.
     if (kept && !kept.busy) {
-      // Most recently used last: the Map's order is the eviction order.
-      this.statements.delete(sql);
-      this.statements.set(sql, kept);
+      setMostRecent(this.statements, sql, kept, this.capacity);
       return kept;
     }
     const statement = this.sqlite.prepare(sql);
-    if (kept) return statement;
-    this.statements.set(sql, statement);
-    if (this.statements.size > this.capacity) {
-      const oldest = this.statements.keys().next().value;
-      if (oldest !== undefined) this.statements.delete(oldest);
-    }
+    if (!kept) setMostRecent(this.statements, sql, statement, this.capacity);
     return statement;
   }
 }

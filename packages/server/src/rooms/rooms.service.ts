@@ -183,9 +183,9 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       // Subscribe before reading history, so a message stored in between arrives live (the
       // client drops the duplicate by seq) rather than not at all.
       await fanout.subscribeUser(user.id, input.roomId);
-      // A public room needs no invitation to come back: once in, its invitation is spent.
-      if (outcome === 'added' && found.room.visibility === 'public') await dropInvite(db, input.roomId, user.id);
       if (outcome === 'added') {
+        // A public room needs no invitation to come back: once in, its invitation is spent.
+        if (found.room.visibility === 'public') await dropInvite(db, input.roomId, user.id);
         // A plain member's 'joined' stays the contract's shape; an owner or moderator rejoining says so.
         const role = await admin.roleOf(input.roomId, user.id);
         const event = { roomId: input.roomId, user, change: 'joined' as const };

@@ -44,8 +44,6 @@ export function createDmKeys(ctx: Ctx) {
   const devicesOf = new Map<string, DeviceKey[]>();
   /** When each list was last asked for: a send asks again when it is older than LIST_FRESH_MS. */
   const fetchedAt = new Map<string, number>();
-  /** Our own device list while it is being asked for: sealing waits for it rather than use an older one. */
-  let mineInFlight: Promise<DeviceKey[] | { problem: string }> | undefined;
 
   const me = () => store.get().me;
 
@@ -65,11 +63,7 @@ export function createDmKeys(ctx: Ctx) {
   async function refreshMine(): Promise<DeviceKey[]> {
     const user = me();
     if (!user) return [];
-    const asking = fetchDevices(user.username);
-    mineInFlight = asking;
-    const mine = await asking.finally(() => {
-      if (mineInFlight === asking) mineInFlight = undefined;
-    });
+    const mine = await fetchDevices(user.username);
     return Array.isArray(mine) ? mine : (devicesOf.get(threadKey(user.username)) ?? []);
   }
 
@@ -128,8 +122,6 @@ export function createDmKeys(ctx: Ctx) {
     const user = me();
     if (!user || !identity) return [];
     const theirs = devicesOf.get(threadKey(username)) ?? [];
-    // A list being asked for (a conversation was just opened) is newer than the one we have.
-    if (mineInFlight) await mineInFlight.catch(() => undefined);
     const mine = devicesOf.get(threadKey(user.username)) ?? (await refreshMine());
     const own = threadKey(username) === threadKey(user.username);
     return [
@@ -233,7 +225,6 @@ export function createDmKeys(ctx: Ctx) {
       identity = undefined;
       devicesOf.clear();
       fetchedAt.clear();
-      mineInFlight = undefined;
     },
   };
 }

@@ -167,7 +167,7 @@ export function createDmActions(ctx: Ctx) {
       expiresAt: dm.expiresAt,
       status,
     };
-    const answer = requestAnswers.get(peer.username.toLowerCase());
+    const answer = requestAnswers.get(threadKey(peer.username));
     if (dm.request === true && !own && answer === false) {
       // Ignored (on this device or another): acknowledged, so it is not offered again, and dropped quietly.
       ack(dm.id);
@@ -203,7 +203,7 @@ export function createDmActions(ctx: Ctx) {
 
   /** A request answered here or on another device of ours: every device shows the same. */
   function applyRequestAnswer({ user: peer, accept }: DmRequestUpdate): void {
-    requestAnswers.set(peer.username.toLowerCase(), accept);
+    requestAnswers.set(threadKey(peer.username), accept);
     if (accept) store.set((s) => acceptRequest(s, peer.username));
     else dropConversation(peer.username);
   }
@@ -225,7 +225,7 @@ export function createDmActions(ctx: Ctx) {
 
   /** Keeps the answer for every device of ours; said plainly when the server did not take it. */
   async function answerRequest(username: string, accept: boolean): Promise<void> {
-    requestAnswers.set(username.toLowerCase(), accept);
+    requestAnswers.set(threadKey(username), accept);
     const result = await ctx.client?.request('dm:request:respond', { username, accept }, { retries: 2 });
     if (!result?.ok) {
       ctx.toast(
