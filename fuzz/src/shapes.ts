@@ -96,6 +96,7 @@ const FIELDS = [
   'kind',
   // Devices (issue 13): per-device copies, device ids, blocking.
   'copies',
+  'allDevices',
   'deviceId',
   'publicKey',
   'blocked',

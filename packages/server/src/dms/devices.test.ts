@@ -177,6 +177,14 @@ describe.each(setups)('private messages on every device, with %s', (_name, start
       ),
     );
     expect(sent.missingDevices).toBe(0);
+    // Malformed: the flag is a boolean, nothing else.
+    const malformed = await ana1.conn.client.request('dm:send', {
+      to: ben1.conn.user.username,
+      clientMsgId: randomUUID(),
+      copies: copiesFor([[ben1, 'x']]),
+      allDevices: 'yes',
+    } as never);
+    expect(malformed.ok ? undefined : malformed.error.code).toBe('BAD_REQUEST');
     await eventually(() => (ben1.got.length && ben2.got.length && ana2.got.length ? true : undefined));
   });
 
