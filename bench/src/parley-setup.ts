@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ParleyClient, register } from '@parley/sdk';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ParleyClient, ParleyError, register } from '@parley/sdk';
 
 /** Accounts and rooms for a run, made through the SDK the way any integrator would. */
 export interface BenchUser {
@@ -30,9 +31,24 @@ export function registerUsers(url: string, count: number): Promise<BenchUser[]> 
   const run = randomBytes(3).toString('hex');
   return pool(count, 4, async (i) => {
     const username = `b${run}_${i}`;
-    const { token } = await register(url, username, PASSWORD);
+    const { token } = await registerPatiently(url, username);
     return { token, username };
   });
+}
+
+/**
+ * The server sheds password hashing it cannot start soon with UNAVAILABLE and a retry delay (on
+ * a busy machine the set-up meets it): the set-up waits as told, as a client would.
+ */
+async function registerPatiently(url: string, username: string): Promise<{ token: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await register(url, username, PASSWORD);
+    } catch (err) {
+      if (!(err instanceof ParleyError) || err.code !== 'UNAVAILABLE' || attempt >= 20) throw err;
+      await sleep(err.retryAfterMs ?? 1000);
+    }
+  }
 }
 
 async function withClient<T>(url: string, token: string, task: (client: ParleyClient) => Promise<T>): Promise<T> {

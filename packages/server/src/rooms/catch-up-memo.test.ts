@@ -50,4 +50,35 @@ describe('CatchUpMemo (issue 17)', () => {
     await memo.answer('r', state, 0, read); // 'r' was the oldest: read again
     expect(reads).toHaveLength(4);
   });
+
+  it('keeps the rooms re-joined in turns while they are asked for again (LRU, not first in first out)', async () => {
+    // Two rooms fit; 'a' is asked for again before 'c' comes, so 'b' goes, not 'a'.
+    const memo = new CatchUpMemo(10);
+    const state = { lastSeq: 5, lastVersion: 5 };
+    const { read, reads } = reader(5);
+    await memo.answer('a', state, 0, read);
+    await memo.answer('b', state, 0, read);
+    await memo.answer('a', state, 0, read);
+    await memo.answer('c', state, 0, read);
+    await memo.answer('a', state, 0, read);
+    expect(reads).toHaveLength(3);
+    await memo.answer('b', state, 0, read);
+    expect(reads).toHaveLength(4);
+  });
+
+  it('drops a room nobody asked for during idleMs, at the next answer', async () => {
+    let clock = 0;
+    const memo = new CatchUpMemo(100, 1_000, () => clock);
+    const state = { lastSeq: 5, lastVersion: 5 };
+    const { read, reads } = reader(5);
+    await memo.answer('a', state, 0, read);
+    clock = 600;
+    await memo.answer('b', state, 0, read);
+    clock = 1_100; // 'a' idle for 1,100 ms, 'b' for 500
+    await memo.answer('b', state, 0, read);
+    expect(memo.messagesHeld).toBe(5);
+    expect(reads).toHaveLength(2);
+    await memo.answer('a', state, 0, read);
+    expect(reads).toHaveLength(3);
+  });
 });

@@ -13,6 +13,8 @@ export interface CatchUp {
 
 interface RoomEntry extends RoomState {
   bySince: Map<number, Kept>;
+  /** When a re-join last asked for this room (ms, the memo's clock). */
+  usedAt: number;
 }
 
 interface Kept {
@@ -31,14 +33,19 @@ interface Kept {
  * room's messages moves one of them in its own transaction, so a later re-join that reads the
  * same pair would read the same rows (or, read in between, newer ones, which a client takes as a
  * live message: its answer is never older than the state it read). A pair that moved replaces
- * the room's entry; a read that failed is not kept. Bounded by messages held, the oldest rooms
- * going first.
+ * the room's entry; a read that failed is not kept. Bounded by messages held, the least recently
+ * used rooms going first, and rooms nobody asked for during `idleMs` are dropped (at the next
+ * answer), so that a storm's answers do not stay in memory long after it.
  */
 export class CatchUpMemo {
   private readonly rooms = new Map<string, RoomEntry>();
   private held = 0;
 
-  constructor(private readonly maxMessages: number) {}
+  constructor(
+    private readonly maxMessages: number,
+    private readonly idleMs = Number.POSITIVE_INFINITY,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get messagesHeld(): number {
     return this.held;
@@ -46,17 +53,21 @@ export class CatchUpMemo {
 
   /** The answer for this state and sinceSeq: kept, in flight, or read now by `read`. */
   answer(roomId: string, state: RoomState, sinceSeq: number, read: () => Promise<CatchUp>): Promise<CatchUp> {
+    const now = this.now();
+    this.dropIdle(now);
     let entry = this.rooms.get(roomId);
     if (entry && entry.lastSeq === state.lastSeq && entry.lastVersion === state.lastVersion) {
-      const kept = entry.bySince.get(sinceSeq);
-      if (kept) return kept.answer;
       // Most recently used last: the Map's order is the eviction order.
       this.rooms.delete(roomId);
+      this.rooms.set(roomId, entry);
+      entry.usedAt = now;
+      const kept = entry.bySince.get(sinceSeq);
+      if (kept) return kept.answer;
     } else {
       if (entry) this.drop(roomId, entry);
-      entry = { ...state, bySince: new Map() };
+      entry = { ...state, bySince: new Map(), usedAt: now };
+      this.rooms.set(roomId, entry);
     }
-    this.rooms.set(roomId, entry);
     const room = entry;
     const kept: Kept = { answer: read(), size: 0 };
     room.bySince.set(sinceSeq, kept);
@@ -73,6 +84,14 @@ export class CatchUpMemo {
       },
     );
     return kept.answer;
+  }
+
+  /** The Map is in order of use: the idle rooms are at its start. */
+  private dropIdle(now: number): void {
+    for (const [roomId, entry] of this.rooms) {
+      if (now - entry.usedAt < this.idleMs) break;
+      this.drop(roomId, entry);
+    }
   }
 
   private evict(): void {
