@@ -157,5 +157,8 @@ export async function nextSessionExpiry(db: Db): Promise<Date | undefined> {
 }
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
-  return db.selectFrom('users').select(['id', 'username']).where('id', '=', id).executeTakeFirst();
+  // Every presence announcement (a reconnect storm brings thousands): a kept statement (issue 17).
+  return readFirst<User>(db, 'select id, username from users where id = ?', [id], () =>
+    db.selectFrom('users').select(['id', 'username']).where('id', '=', id).executeTakeFirst(),
+  );
 }

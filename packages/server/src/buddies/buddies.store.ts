@@ -1,5 +1,6 @@
 import type { User } from '@parley/protocol';
 import type { Db } from '../db/database.js';
+import { readAll } from '../db/sqlite-statements.js';
 
 export interface BuddyRow {
   user: User;
@@ -93,7 +94,10 @@ export async function listBuddies(db: Db, userId: string): Promise<BuddyRow[]> {
 }
 
 export async function listBuddyIds(db: Db, userId: string): Promise<string[]> {
-  const rows = await db.selectFrom('buddies').select('buddy_id').where('user_id', '=', userId).execute();
+  // Every presence announcement: a kept statement (issue 17).
+  const rows = await readAll<{ buddy_id: string }>(db, 'select buddy_id from buddies where user_id = ?', [userId], () =>
+    db.selectFrom('buddies').select('buddy_id').where('user_id', '=', userId).execute(),
+  );
   return rows.map((r) => r.buddy_id);
 }
 

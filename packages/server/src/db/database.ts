@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
+import { FifoSqliteDialect } from './sqlite-fifo-driver.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { registerSqliteReads, StatementCache, withKeptStatements } from './sqlite-statements.js';
 import type { Tables } from './schema.js';
@@ -56,7 +57,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const file = path.join(options.dataDir, 'parley.db');
     sqlite = openSqliteFile(file, options.dbQueryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
     const statements = new StatementCache(sqlite);
-    db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withKeptStatements(sqlite, statements) }) });
+    db = new Kysely<Tables>({ dialect: new FifoSqliteDialect({ database: withKeptStatements(sqlite, statements) }) });
     registerSqliteReads(db, sqlite, statements);
     const main = sqlite;
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, () => {

@@ -25,6 +25,11 @@ export interface Fanout {
   bindDevice(socketId: string, userId: string, deviceId: string): void;
   /** Subscribes every connection of the user, on every instance, to the room's events. */
   subscribeUser(userId: string, roomId: string): Promise<void>;
+  /**
+   * Subscribes one connection of this instance to the room's events: a member's re-join, whose
+   * other connections are subscribed already (at their handshake, or by the join that added them).
+   */
+  subscribeConnection(socketId: string, roomId: string): void;
   unsubscribeUser(userId: string, roomId: string): Promise<void>;
   /** Sends what is queued now; used before shutdown. */
   flush(): void;

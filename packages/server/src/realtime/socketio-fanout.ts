@@ -71,6 +71,9 @@ export function createSocketIoFanout(io: Server): Fanout {
     async subscribeUser(userId, roomId) {
       await Promise.resolve(io.in(userChannel(userId)).socketsJoin(roomChannel(roomId)));
     },
+    subscribeConnection(socketId, roomId) {
+      io.in(socketId).local.socketsJoin(roomChannel(roomId));
+    },
     async unsubscribeUser(userId, roomId) {
       await Promise.resolve(io.in(userChannel(userId)).socketsLeave(roomChannel(roomId)));
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decoder, Encoder, PacketType } from 'socket.io-parser';
-import { decodeClientFrame, encodeAck, encodeConnectError, encodeEvent, encodeOpen } from './socketio-wire.js';
+import { decodeClientFrame, encodeAck, encodeConnectError, encodeEvent, encodeOpen, newId } from './socketio-wire.js';
 
 /** What socket.io-parser (the library both ends of Socket.IO use) makes of a packet. */
 function parse(text: string): unknown {
@@ -65,5 +65,13 @@ describe('the Socket.IO wire packets', () => {
       pingTimeout: 2,
       maxPayload: 3,
     });
+  });
+});
+
+describe('newId', () => {
+  it('makes ids of Socket.IO shape, all different, across refills of its random pool', () => {
+    const ids = Array.from({ length: 2_000 }, () => newId());
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { stringifyAnswer } from './shared-json.js';
 
 /**
@@ -143,7 +143,21 @@ export function textFrame(text: string): Buffer {
   return frame;
 }
 
+const ID_BYTES = 15;
+/**
+ * Random bytes for 256 ids, drawn from the CSPRNG in one call: a call per id (two per connection)
+ * cost more than the rest of making the id (issue 17, reconnect storm). Each byte is used once.
+ */
+const idPool = Buffer.alloc(ID_BYTES * 256);
+let idPoolOffset = idPool.length;
+
 /** The same shape as Socket.IO's ids: 20 URL-safe characters. */
 export function newId(): string {
-  return randomBytes(15).toString('base64url');
+  if (idPoolOffset === idPool.length) {
+    randomFillSync(idPool);
+    idPoolOffset = 0;
+  }
+  const id = idPool.toString('base64url', idPoolOffset, idPoolOffset + ID_BYTES);
+  idPoolOffset += ID_BYTES;
+  return id;
 }

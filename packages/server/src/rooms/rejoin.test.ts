@@ -9,6 +9,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../test-support/index.js';
+import { roomChannel, userChannel } from '../realtime/fanout.js';
 
 /*
  * Issue 17: a member's re-join reads and writes nothing it need not, and re-joins of one room
@@ -80,6 +81,22 @@ describe('re-joining a room (issue 17)', () => {
     expectOk(await owner.client.sendMessage(room.id, 'four'));
     const more = expectOk(await again.client.request('room:join', { roomId: room.id, sinceSeq }));
     expect(more.messages.map((m) => m.seq)).toEqual([sent[1]!.seq, sent[2]!.seq, sent[2]!.seq + 1]);
+  });
+
+  it("subscribes the connection that re-joins, even one whose handshake missed the room's subscription", async () => {
+    const owner = await user();
+    const member = await user();
+    const { room } = expectOk(await owner.client.request('room:create', { name: uniqueName('sub'), topic: '' }));
+    expectOk(await member.client.request('room:join', { roomId: room.id }));
+    // As if its handshake had read the user's rooms just before the join that added this one.
+    server.app.io.in(userChannel(member.user.id)).socketsLeave(roomChannel(room.id));
+    const { messages } = expectOk(await member.client.request('room:join', { roomId: room.id, sinceSeq: 0 }));
+    expect(messages).toEqual([]);
+    const live = new Promise<string>((resolve) =>
+      member.client.on('message:new', (event) => resolve(event.messages[0]!.body)),
+    );
+    expectOk(await owner.client.sendMessage(room.id, 'after the re-join'));
+    expect(await live).toBe('after the re-join');
   });
 
   it('still adds a newcomer, and tells the room', async () => {

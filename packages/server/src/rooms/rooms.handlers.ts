@@ -5,7 +5,7 @@ export function roomsHandlers(rooms: RoomsService): Handlers {
   return {
     'room:create': (input, { user }) => rooms.create(user, input),
     'room:list': (input, { user }) => rooms.list(user, input),
-    'room:join': (input, { user }) => rooms.join(user, input),
+    'room:join': (input, { user, socketId }) => rooms.join(user, input, socketId),
     'room:leave': (input, { user }) => rooms.leave(user, input),
     'room:history': (input, { user }) => rooms.history(user, input),
     'room:update': (input, { user }) => rooms.update(user, input),

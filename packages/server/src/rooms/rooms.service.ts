@@ -28,7 +28,8 @@ import { CatchUpMemo, type CatchUp, type RoomState } from './catch-up-memo.js';
 export interface RoomsService extends RoomAdmin {
   create(user: User, input: ParsedRequest<'room:create'>): Promise<RequestResult<'room:create'>>;
   list(user: User, input: ParsedRequest<'room:list'>): Promise<RequestResult<'room:list'>>;
-  join(user: User, input: ParsedRequest<'room:join'>): Promise<RequestResult<'room:join'>>;
+  /** `socketId`: the connection that asks, subscribed to the room before its history is read. */
+  join(user: User, input: ParsedRequest<'room:join'>, socketId?: string): Promise<RequestResult<'room:join'>>;
   leave(user: User, input: ParsedRequest<'room:leave'>): Promise<RequestResult<'room:leave'>>;
   history(user: User, input: ParsedRequest<'room:history'>): Promise<RequestResult<'room:history'>>;
   /** Throws NOT_FOUND for a missing room and FORBIDDEN for a non-member. */
@@ -175,7 +176,7 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       };
     },
 
-    async join(user, input) {
+    async join(user, input, socketId) {
       // Issue 17: a re-join (the reconnect storm is thousands of them) is one read for the room
       // and the membership, and no write; only someone who is not a member yet is added.
       const found = await store.findRoomForJoin(db, input.roomId, user.id);
@@ -188,8 +189,11 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
         if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
       }
       // Subscribe before reading history, so a message stored in between arrives live (the
-      // client drops the duplicate by seq) rather than not at all.
-      await fanout.subscribeUser(user.id, input.roomId);
+      // client drops the duplicate by seq) rather than not at all. A member's other connections
+      // are subscribed already: a re-join subscribes only the connection that asks (with a
+      // Redis adapter, subscribing all of the user's connections is a round to every instance).
+      if (outcome === 'already-member' && socketId !== undefined) fanout.subscribeConnection(socketId, input.roomId);
+      else await fanout.subscribeUser(user.id, input.roomId);
       if (outcome === 'added') {
         // A public room needs no invitation to come back: once in, its invitation is spent.
         if (found.room.visibility === 'public') await dropInvite(db, input.roomId, user.id);
