@@ -65,28 +65,33 @@ async function counts(db: Db, user: { id: string }, p: Position): Promise<ReadSt
   const base = { roomId: p.roomId, readSeq: p.readSeq, lastSeq: p.lastSeq };
   if (p.lastSeq <= p.readSeq) return { ...base, unreadCount: 0, mentionCount: 0 };
   const from = Math.max(p.readSeq, p.lastSeq - UNREAD_COUNT_MAX);
-  const inWindow = db
-    .selectFrom('messages')
-    .where('room_id', '=', p.roomId)
-    .where('seq', '>', from)
-    .where('sender_id', '<>', user.id);
-  const mentions = db
-    .selectFrom('message_mentions as mm')
-    .innerJoin('messages as msg', 'msg.id', 'mm.message_id')
-    .where('mm.user_id', '=', user.id)
-    .where('mm.room_id', '=', p.roomId)
-    .where('mm.seq', '>', from)
-    // Mentioning oneself is no reason to look.
-    .where('msg.sender_id', '<>', user.id);
+  // The Kysely forms are built only when used (PostgreSQL, or inside a transaction): building
+  // them for every re-join cost more than the kept statements' reads (issue 17).
+  const inWindow = () =>
+    db.selectFrom('messages').where('room_id', '=', p.roomId).where('seq', '>', from).where('sender_id', '<>', user.id);
+  const mentions = () =>
+    db
+      .selectFrom('message_mentions as mm')
+      .innerJoin('messages as msg', 'msg.id', 'mm.message_id')
+      .where('mm.user_id', '=', user.id)
+      .where('mm.room_id', '=', p.roomId)
+      .where('mm.seq', '>', from)
+      // Mentioning oneself is no reason to look.
+      .where('msg.sender_id', '<>', user.id);
   const [unread, mentioned] = await Promise.all([
     readFirst<{ n: number }>(
       db,
       `select count(*) as n from messages where ${IN_WINDOW_SQL}`,
       [p.roomId, from, user.id],
-      () => inWindow.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
+      () =>
+        inWindow()
+          .select(sql<number>`count(*)`.as('n'))
+          .executeTakeFirst(),
     ),
     readFirst<{ n: number }>(db, MENTIONS_SQL, [user.id, p.roomId, from, user.id], () =>
-      mentions.select(sql<number>`count(*)`.as('n')).executeTakeFirst(),
+      mentions()
+        .select(sql<number>`count(*)`.as('n'))
+        .executeTakeFirst(),
     ),
   ]);
   return { ...base, unreadCount: Number(unread?.n ?? 0), mentionCount: Number(mentioned?.n ?? 0) };

@@ -90,9 +90,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 const CHECKPOINT_EVERY_MS = 250;
 
+/**
+ * Read once per run of queued work, not at every lookup: a handshake's caches asked for it up to
+ * six times (issue 17). A commit by another process that lands during one synchronous run is seen
+ * by the next, as if those lookups had come a moment earlier; nothing orders them after it.
+ */
 function dataVersionOf(sqlite: SQLite.Database): () => number {
   const statement = sqlite.prepare('PRAGMA data_version').pluck();
-  return () => statement.get() as number;
+  let current: number | undefined;
+  const forget = () => (current = undefined);
+  return () => {
+    if (current === undefined) {
+      current = statement.get() as number;
+      queueMicrotask(forget);
+    }
+    return current;
+  };
 }
 
 function openSqliteFile(filePath: string, busyTimeoutMs: number): SQLite.Database {
