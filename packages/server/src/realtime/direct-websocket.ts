@@ -112,9 +112,17 @@ export function attachDirectWebSocket(
         isOriginAllowed(req, deps.config.allowedOrigins)
       ) {
         const cookieToken = readCookie(req.headers.cookie, SESSION_COOKIE);
-        deps.addressGate.admitUpgrade(req, socket, () =>
-          closed ? socket.destroy() : wss.handleUpgrade(req, socket, head, (ws) => open(ws, socket, cookieToken)),
-        );
+        deps.addressGate.admitUpgrade(req, socket, () => {
+          if (closed) return void socket.destroy();
+          // ws writes its 101 answer and open() the Engine.IO open packet in this same turn: held
+          // together they leave in one system call instead of two (issue 17, reconnect storm).
+          socket.cork();
+          try {
+            wss.handleUpgrade(req, socket, head, (ws) => open(ws, socket, cookieToken));
+          } finally {
+            socket.uncork();
+          }
+        });
         return;
       }
       for (const listener of socketIoUpgrade) listener.call(httpServer, req, socket, head);
