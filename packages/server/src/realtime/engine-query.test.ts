@@ -2,7 +2,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { describe, expect, it } from 'vitest';
-import { preparseEngineQueries, readPlainQuery, type EngineQueryRequest } from './engine-query.js';
+import {
+  readPlainQuery,
+  routePlainEngineRequests,
+  type EngineQueryRequest,
+  type EngineRequestHandler,
+} from './engine-query.js';
 
 const PREFIX = '/socket.io/?';
 
@@ -76,26 +81,34 @@ describe('readPlainQuery', () => {
   });
 });
 
-describe('preparseEngineQueries', () => {
-  async function serve(): Promise<{ url: string; io: Server; seen: (Record<string, string> | undefined)[] }> {
+describe('routePlainEngineRequests', () => {
+  async function serve(): Promise<{
+    url: string;
+    io: Server;
+    seen: (Record<string, string> | undefined)[];
+    passedOn: (string | undefined)[];
+  }> {
     const httpServer = createServer((_req, res) => res.writeHead(404).end());
     const io = new Server(httpServer, { transports: ['polling'] });
-    preparseEngineQueries(httpServer, io.path());
     // What engine.io finds on the request when it comes to parse the query itself.
     const seen: (Record<string, string> | undefined)[] = [];
-    const engine = io.engine as unknown as { prepare(req: EngineQueryRequest): void };
+    const engine = io.engine as unknown as EngineRequestHandler & { prepare(req: EngineQueryRequest): void };
     const prepare = engine.prepare.bind(engine);
     engine.prepare = (req) => {
       seen.push(req._query);
       prepare(req);
     };
+    // The targets that take the usual way, through the listeners already there (Socket.IO's first).
+    const passedOn: (string | undefined)[] = [];
+    httpServer.prependListener('request', (req) => passedOn.push(req.url));
+    routePlainEngineRequests(httpServer, engine, io.path());
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     const { port } = httpServer.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, io, seen };
+    return { url: `http://127.0.0.1:${port}`, io, seen, passedOn };
   }
 
   it('hands engine.io the query of a plain long-polling request, and a session runs on it', async () => {
-    const { url, io, seen } = await serve();
+    const { url, io, seen, passedOn } = await serve();
     try {
       const open = await fetch(`${url}/socket.io/?EIO=4&transport=polling&t=abc`);
       expect(open.status).toBe(200);
@@ -112,13 +125,14 @@ describe('preparseEngineQueries', () => {
         { EIO: '4', transport: 'polling', sid },
         { EIO: '4', transport: 'polling', sid },
       ]);
+      expect(passedOn).toEqual([]);
     } finally {
       await io.close();
     }
   });
 
   it('leaves a query that needs decoding, or a wrong sid, to engine.io, which answers as before', async () => {
-    const { url, io, seen } = await serve();
+    const { url, io, seen, passedOn } = await serve();
     try {
       const open = await fetch(`${url}/socket.io/?EIO=4&transport=polling&t=a%62c`);
       expect(open.status).toBe(200);
@@ -127,7 +141,16 @@ describe('preparseEngineQueries', () => {
       expect(await unknownSid.json()).toEqual({ code: 1, message: 'Session ID unknown' });
       const notOurs = await fetch(`${url}/other?EIO=4`);
       expect(notOurs.status).toBe(404);
+      // Socket.IO still serves its client file under its path.
+      const clientFile = await fetch(`${url}/socket.io/socket.io.min.js`);
+      expect(clientFile.status).toBe(200);
+      expect(clientFile.headers.get('content-type')).toMatch(/javascript/);
       expect(seen).toEqual([undefined, { EIO: '4', transport: 'polling', sid: 'made-up' }]);
+      expect(passedOn).toEqual([
+        '/socket.io/?EIO=4&transport=polling&t=a%62c',
+        '/other?EIO=4',
+        '/socket.io/socket.io.min.js',
+      ]);
     } finally {
       await io.close();
     }

@@ -38,22 +38,42 @@ export function readPlainQuery(target: string, prefix: string): Record<string, s
   return fields;
 }
 
+/** The part of engine.io's server a plain request is handed to (engine.io server.ts). */
+export interface EngineRequestHandler {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  opts?: { path?: string; addTrailingSlash?: boolean };
+}
+
 /**
  * engine.io parses every request's query with WHATWG URL (`new URL(req.url, base)`): about half
- * of its work on a long-polling request, which a long-polling client sends once per message it
- * receives (issue 17's profile). engine.io keeps a `req._query` that is already there (as under
+ * of its own work on a long-polling request, which a long-polling client sends once per message
+ * it receives (issue 17's profile). engine.io keeps a `req._query` that is already there (as under
  * connect), so Parley sets it first for its Engine.IO requests whose query is plain, the same
- * object engine.io would build; any other request reaches engine.io untouched.
+ * object engine.io would build, and hands them straight to engine.io's `handleRequest`: on the
+ * way there, Socket.IO's client-file listener would find no file name before the `?` and
+ * engine.io's own listener would find its path, so both would only pass the request on. Any
+ * other request reaches the listeners untouched.
  *
  * Call after Socket.IO has attached to `httpServer`: this listener wraps those already there.
  */
-export function preparseEngineQueries(httpServer: HttpServer, socketIoPath: string): void {
+export function routePlainEngineRequests(
+  httpServer: HttpServer,
+  engine: EngineRequestHandler,
+  socketIoPath: string,
+): void {
   const prefix = `${socketIoPath}/?`;
+  // engine.io intercepts every target that starts with its path (with or without the trailing
+  // slash); if that path is not Socket.IO's (a future option or version), a plain request only
+  // gets its query and takes the usual way.
+  const direct = engine.opts?.path?.replace(/\/$/, '') === socketIoPath;
   const listeners = httpServer.listeners('request') as RequestListener[];
   httpServer.removeAllListeners('request');
   httpServer.on('request', (req: EngineQueryRequest, res: ServerResponse) => {
     const query = req.url === undefined ? undefined : readPlainQuery(req.url, prefix);
-    if (query) req._query = query;
+    if (query) {
+      req._query = query;
+      if (direct) return engine.handleRequest(req, res);
+    }
     for (const listener of listeners) listener.call(httpServer, req, res);
   });
 }
