@@ -49,6 +49,28 @@ function handshakeQuery(rng: Prng): string {
   ]);
 }
 
+/**
+ * A session request's query: mostly what engine.io-client sends, sometimes bent, for the query
+ * Parley reads itself ahead of engine.io (engine-query.ts): repeated or encoded sid, empty
+ * pairs, a bare name, a wrong transport or version, `__proto__`.
+ */
+function sessionQuery(rng: Prng, sid: string): string {
+  const plain = `EIO=4&transport=polling&sid=${encodeURIComponent(sid)}`;
+  if (!rng.chance(0.1)) return plain;
+  return rng.pick([
+    `${plain}&sid=made-up`,
+    `sid=made-up&${plain}`,
+    `EIO=4&transport=polling&sid=${encodeURIComponent(sid).replace(/^./, (c) => `%${c.charCodeAt(0).toString(16)}`)}`,
+    `&&${plain}&&&t=`,
+    `${plain}&t`,
+    `${plain}&transport=websocket`,
+    `EIO=3&transport=polling&sid=${encodeURIComponent(sid)}`,
+    `${plain}&__proto__=x`,
+    `${plain}&constructor=y&hasOwnProperty=z`,
+    `${plain}&t=a+b`,
+  ]);
+}
+
 /** One POST body: Socket.IO texts joined by the record separator, or something worse. */
 function postBody(rng: Prng, ackBase: number): { body: Buffer; packets: number; contentType: string } {
   const roll = rng.int(1000) / 10;
@@ -124,9 +146,10 @@ export async function runPollingSession(ctx: TargetContext): Promise<void> {
   const polled = pollUntilClosed(ctx, url, headers, stopPolling.signal);
   const post = async (body: Buffer, contentType: string, packets: number) => {
     const method = rng.chance(0.02) ? 'PUT' : 'POST';
-    recent.add(`polling ${method} ${describeBytes(body, 160)}`);
+    const target = `/socket.io/?${sessionQuery(rng, sid)}`;
+    recent.add(`polling ${method} ${target} ${describeBytes(body, 160)}`);
     counts.packets += packets;
-    const answer = await request(ctx, method, url, { ...headers, 'content-type': contentType }, body);
+    const answer = await request(ctx, method, target, { ...headers, 'content-type': contentType }, body);
     countAnswer(counts, `HTTP ${answer.status}`);
     return answer.status === 200;
   };

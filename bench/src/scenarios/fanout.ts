@@ -45,10 +45,19 @@ export async function runFanout(
         startRelay('frame'),
         startRelay('batched'),
         startParley({ name: 'parley', dataDir: dirs[0] ?? '', cpuProfDir: ctx.cpuProfDir }),
-        ...(which.fanout ? [startParley({ name: 'parley-polling', dataDir: dirs[1] ?? '' })] : []),
+        ...(which.fanout
+          ? [
+              startParley({
+                name: 'parley-polling',
+                dataDir: dirs[1] ?? '',
+                ...(ctx.cpuProfDir ? { cpuProfDir: `${ctx.cpuProfDir}/polling` } : {}),
+              }),
+            ]
+          : []),
       ])),
     );
-    // On the long-polling variant's server when it runs: the profiled one (`--cpu-prof`) only takes the load.
+    // On the long-polling variant's server when it runs. Under `--cpu-prof` both Parley servers write
+    // profiles (the long-polling one under polling/); this measurement comes before the load.
     const probe = targets.find((t) => t.name === 'parley-polling') ?? targets.find((t) => t.name === 'parley');
     if (probe) await ensureMessageBytes(ctx, probe);
     generators = generatorsFor(targets);

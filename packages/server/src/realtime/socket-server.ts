@@ -15,6 +15,7 @@ import type { Connection } from './connection.js';
 import { attachDirectWebSocket, type DirectWebSocketEndpoint } from './direct-websocket.js';
 import { roomChannel, sessionChannel, userChannel } from './fanout.js';
 import { capEngineBacklogs } from './engine-backlog.js';
+import { routePlainEngineRequests, type EngineRequestHandler } from './engine-query.js';
 import { createEventDispatcher, dispatchSocketIoEvents, type Handlers, type SocketData } from './handle.js';
 import { readCookie, tokenOfAuth } from './handshake.js';
 import { createTokenBucket } from './rate-limit.js';
@@ -43,6 +44,8 @@ export function createSocketServer(httpServer: HttpServer, config: Config, addre
     ...(config.allowedOrigins.length > 0 ? { cors: { origin: config.allowedOrigins, credentials: true } } : {}),
   });
   addressGate.attach(io.engine);
+  // Socket.IO types its engine without `opts`; engine.io's Server has it (read only to check the path).
+  routePlainEngineRequests(httpServer, io.engine as unknown as EngineRequestHandler, io.path());
   return io;
 }
 
