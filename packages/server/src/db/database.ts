@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import { FifoSqliteDialect } from './sqlite-fifo-driver.js';
+import { ReadSnapshot } from './sqlite-read-snapshot.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
 import { registerSqliteReads, StatementCache, withKeptStatements } from './sqlite-statements.js';
 import type { Tables } from './schema.js';
@@ -57,8 +58,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const file = path.join(options.dataDir, 'parley.db');
     sqlite = openSqliteFile(file, options.dbQueryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
     const statements = new StatementCache(sqlite);
-    db = new Kysely<Tables>({ dialect: new FifoSqliteDialect({ database: withKeptStatements(sqlite, statements) }) });
-    registerSqliteReads(db, sqlite, statements);
+    const snapshot = new ReadSnapshot(sqlite);
+    db = new Kysely<Tables>({
+      dialect: new FifoSqliteDialect({ database: withKeptStatements(sqlite, statements) }, snapshot),
+    });
+    registerSqliteReads(db, sqlite, statements, snapshot);
     const main = sqlite;
     checkpointer = startCheckpointer(file, CHECKPOINT_EVERY_MS, () => {
       // Without the worker the WAL would grow without bound: checkpoint inline again.

@@ -1,5 +1,6 @@
 import type { DatabaseConnection, Driver, QueryCompiler, TransactionSettings } from 'kysely';
-import { SqliteDialect } from 'kysely';
+import { SqliteDialect, type SqliteDialectConfig } from 'kysely';
+import type { ReadSnapshot } from './sqlite-read-snapshot.js';
 
 /**
  * Kysely's SQLite dialect with a first-come-first-served wait for its one connection.
@@ -11,8 +12,16 @@ import { SqliteDialect } from 'kysely';
  * the wrapped driver's own wait then never has anyone waiting.
  */
 export class FifoSqliteDialect extends SqliteDialect {
+  constructor(
+    config: SqliteDialectConfig,
+    /** The raw reads' shared snapshot, ended whenever Kysely takes the connection. */
+    private readonly snapshot?: ReadSnapshot,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
-    return new OneAtATimeDriver(super.createDriver());
+    return new OneAtATimeDriver(super.createDriver(), this.snapshot);
   }
 }
 
@@ -43,7 +52,10 @@ export class FifoLock {
 export class OneAtATimeDriver implements Driver {
   private readonly lock = new FifoLock();
 
-  constructor(private readonly inner: Driver) {}
+  constructor(
+    private readonly inner: Driver,
+    private readonly snapshot?: ReadSnapshot,
+  ) {}
 
   init(): Promise<void> {
     return this.inner.init();
@@ -52,7 +64,9 @@ export class OneAtATimeDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.lock.acquire();
     try {
-      return await this.inner.acquireConnection();
+      const connection = await this.inner.acquireConnection();
+      this.snapshot?.kyselyTakes();
+      return connection;
     } catch (error) {
       this.lock.release();
       throw error;
@@ -63,6 +77,7 @@ export class OneAtATimeDriver implements Driver {
     try {
       await this.inner.releaseConnection(connection);
     } finally {
+      this.snapshot?.kyselyReleases();
       this.lock.release();
     }
   }
@@ -103,6 +118,7 @@ export class OneAtATimeDriver implements Driver {
   }
 
   destroy(): Promise<void> {
+    this.snapshot?.end();
     return this.inner.destroy();
   }
 }

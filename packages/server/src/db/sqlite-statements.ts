@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 import type { Db } from './database.js';
 import { setMostRecent } from './recent-map.js';
+import type { ReadSnapshot } from './sqlite-read-snapshot.js';
 
 /**
  * Prepared statements kept per SQL text (issue 17). Kysely's SQLite driver prepares every query
@@ -56,12 +57,21 @@ export interface SqliteReads {
   all<T>(sql: string, params: readonly unknown[]): T[];
 }
 
-const readsOfDb = new WeakMap<Db, { sqlite: SQLite.Database; cache: StatementCache; reads: SqliteReads }>();
+const readsOfDb = new WeakMap<
+  Db,
+  { sqlite: SQLite.Database; cache: StatementCache; snapshot: ReadSnapshot; reads: SqliteReads }
+>();
 
-export function registerSqliteReads(db: Db, sqlite: SQLite.Database, cache: StatementCache): void {
+export function registerSqliteReads(
+  db: Db,
+  sqlite: SQLite.Database,
+  cache: StatementCache,
+  snapshot: ReadSnapshot,
+): void {
   readsOfDb.set(db, {
     sqlite,
     cache,
+    snapshot,
     reads: {
       get: <T>(sql: string, params: readonly unknown[]) => cache.prepare(sql).get(...params) as T | undefined,
       all: <T>(sql: string, params: readonly unknown[]) => cache.prepare(sql).all(...params) as T[],
@@ -78,8 +88,8 @@ export function registerSqliteReads(db: Db, sqlite: SQLite.Database, cache: Stat
  */
 export function sqliteReadsNow(db: Db): SqliteReads | undefined {
   const entry = readsOfDb.get(db);
-  if (!entry || entry.sqlite.inTransaction) return undefined;
-  return entry.reads;
+  // Several reads of one run of work share a read transaction (sqlite-read-snapshot.ts).
+  return entry?.snapshot.admitRead() ? entry.reads : undefined;
 }
 
 /**
@@ -121,6 +131,8 @@ export function writeNow(
   viaKysely: () => Promise<unknown>,
 ): Promise<void> {
   const entry = readsOfDb.get(db);
+  // A write commits on its own, now: never inside the reads' shared snapshot.
+  entry?.snapshot.end();
   if (!entry || entry.sqlite.inTransaction) return viaKysely().then(() => undefined);
   entry.cache.prepare(sql).run(...params);
   return Promise.resolve();
