@@ -28,7 +28,9 @@ export interface MessageStore {
 
 export function createMessageStore(database: Database): MessageStore {
   const batch = database.sqlite ? createSqliteBatch(database, database.sqlite) : createPostgresBatch(database.db);
-  const enqueue = createWriteQueue(batch);
+  // PostgreSQL: one lane's batch runs while the other's commits or is answered (write-queue.ts).
+  // SQLite has one writer, on this thread.
+  const enqueue = createWriteQueue(batch, database.sqlite ? {} : { lanes: 2, answerAfterNextBatch: true });
   return {
     async write(input) {
       const outcome = await enqueue(input);

@@ -10,6 +10,7 @@ import {
   uniqueName,
   type TestServer,
 } from '../test-support/index.js';
+import { laneOf } from './write-queue.js';
 
 const kinds = await databaseKinds();
 
@@ -83,6 +84,37 @@ describe.each(kinds)('messages on %s', (kind) => {
     await eventually(() => (delivered.length >= 100 ? true : undefined));
     expect([...delivered].sort((a, b) => a - b)).toEqual(seqs);
     for (const u of users) u.client.close();
+  });
+
+  it('gives concurrent sends into rooms of both write lanes gap-free seqs, delivered per room in seq order', async () => {
+    const [owner, watcher] = await Promise.all([connectUser(server), connectUser(server)]);
+    // PostgreSQL writes rooms of different lanes side by side (write-queue.ts): two rooms on each.
+    const rooms: string[] = [];
+    while ([0, 1].some((lane) => rooms.filter((id) => laneOf(id, 2) === lane).length < 2)) {
+      const { room } = expectOk(await owner.client.request('room:create', { name: uniqueName('lane'), capacity: 50 }));
+      expectOk(await watcher.client.request('room:join', { roomId: room.id }));
+      rooms.push(room.id);
+    }
+    const delivered = new Map<string, number[]>(rooms.map((id) => [id, []]));
+    watcher.client.on('message:new', (p) => delivered.get(p.roomId)?.push(...p.messages.map((m) => m.seq)));
+    const perRoom = 20;
+    const sends = Array.from({ length: perRoom * rooms.length }, (_, i) =>
+      (i % 2 === 0 ? owner : watcher).client.sendMessage(rooms[i % rooms.length]!, `m${i}`),
+    );
+    const results = (await Promise.all(sends)).map((r) => expectOk(r).message);
+    const expected = Array.from({ length: perRoom }, (_, i) => i + 1);
+    for (const id of rooms) {
+      expect(
+        results
+          .filter((m) => m.roomId === id)
+          .map((m) => m.seq)
+          .sort((a, b) => a - b),
+      ).toEqual(expected);
+    }
+    await eventually(() => (rooms.every((id) => delivered.get(id)!.length >= perRoom) ? true : undefined));
+    for (const id of rooms) expect(delivered.get(id)).toEqual(expected);
+    owner.client.close();
+    watcher.client.close();
   });
 
   it('decides a batch of mixed sends in arrival order: members only, replies in the room, repeats answered, mentions resolved, seq without gaps', async () => {
