@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
+import { afterThisRun } from './after-this-run.js';
 import { FifoSqliteDialect } from './sqlite-fifo-driver.js';
 import { ReadSnapshot } from './sqlite-read-snapshot.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
@@ -95,9 +96,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 const CHECKPOINT_EVERY_MS = 250;
 
 /**
- * Read once per run of queued work, not at every lookup: a handshake's caches asked for it up to
- * six times (issue 17). A commit by another process that lands during one synchronous run is seen
- * by the next, as if those lookups had come a moment earlier; nothing orders them after it.
+ * Read once per run of queued work (after-this-run.ts), not at every lookup: a handshake's caches
+ * asked for it up to six times (issue 17). A commit by another process that lands during one run
+ * is seen by the next, as if those lookups had come a moment earlier; nothing orders them after it.
  */
 function dataVersionOf(sqlite: SQLite.Database): () => number {
   const statement = sqlite.prepare('PRAGMA data_version').pluck();
@@ -106,7 +107,7 @@ function dataVersionOf(sqlite: SQLite.Database): () => number {
   return () => {
     if (current === undefined) {
       current = statement.get() as number;
-      queueMicrotask(forget);
+      afterThisRun(forget);
     }
     return current;
   };

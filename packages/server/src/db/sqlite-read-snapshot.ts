@@ -1,4 +1,5 @@
 import type SQLite from 'better-sqlite3';
+import { afterThisRun } from './after-this-run.js';
 
 /**
  * The raw reads (sqlite-statements.ts) of one run of queued work share one read transaction.
@@ -22,7 +23,7 @@ export class ReadSnapshot {
   private readonly begin: SQLite.Statement;
   private readonly commit: SQLite.Statement;
   private readonly rollback: SQLite.Statement;
-  private readonly endSoon = () => process.nextTick(() => this.end());
+  private readonly endNow = () => this.end();
 
   constructor(private readonly sqlite: SQLite.Database) {
     this.begin = sqlite.prepare('BEGIN');
@@ -38,9 +39,7 @@ export class ReadSnapshot {
     if (this.kyselyHolds) return true;
     this.begin.run();
     this.open = true;
-    // A microtask that asks for a tick: the tick runs once every queued microtask has run, even
-    // when the read came from an event's synchronous code, whose ticks run before its microtasks.
-    queueMicrotask(this.endSoon);
+    afterThisRun(this.endNow);
     return true;
   }
 
@@ -65,9 +64,5 @@ export class ReadSnapshot {
 
   kyselyReleases(): void {
     this.kyselyHolds = false;
-  }
-
-  get isOpen(): boolean {
-    return this.open;
   }
 }
