@@ -99,6 +99,63 @@ describe('re-joining a room (issue 17)', () => {
     expect(await live).toBe('after the re-join');
   });
 
+  it("answers every re-join with the room's members and settings as they are now, whatever changed them", async () => {
+    const owner = await user();
+    const member = await user();
+    const { room } = expectOk(await owner.client.request('room:create', { name: uniqueName('view'), topic: '' }));
+    expectOk(await member.client.request('room:join', { roomId: room.id }));
+    const rejoin = async () => expectOk(await member.client.request('room:join', { roomId: room.id, sinceSeq: 0 }));
+    const roster = (answer: Awaited<ReturnType<typeof rejoin>>) =>
+      answer.members.map((m) => `${m.username}:${m.role}`).sort();
+    const first = await rejoin();
+    // Kept now: the same answer again, without reading (the write lock is held elsewhere).
+    expect(await withoutWrites(rejoin)).toEqual(first);
+
+    const third = await user();
+    expectOk(await third.client.request('room:join', { roomId: room.id }));
+    const joined = await rejoin();
+    expect(joined.room.memberCount).toBe(3);
+    expect(joined.members.map((m) => m.id)).toContain(third.user.id);
+
+    expectOk(
+      await owner.client.request('room:role', { roomId: room.id, username: third.user.username, role: 'moderator' }),
+    );
+    expect(roster(await rejoin())).toContain(`${third.user.username}:moderator`);
+
+    expectOk(await owner.client.request('room:update', { roomId: room.id, topic: 'new topic' }));
+    expect((await rejoin()).room.topic).toBe('new topic');
+
+    expectOk(await owner.client.request('room:kick', { roomId: room.id, username: third.user.username }));
+    const kicked = await rejoin();
+    expect(kicked.room.memberCount).toBe(2);
+    expect(kicked.members.map((m) => m.id)).not.toContain(third.user.id);
+
+    expectOk(await third.client.request('room:join', { roomId: room.id }));
+    expectOk(await owner.client.request('room:ban', { roomId: room.id, username: third.user.username, banned: true }));
+    expect((await rejoin()).members.map((m) => m.id)).not.toContain(third.user.id);
+
+    // Another process (the admin command, a second server on the file) changes the room.
+    const other = new SQLite(path.join(server.config.dataDir, 'parley.db'));
+    try {
+      other.prepare('update rooms set topic = ? where id = ?').run('changed elsewhere', room.id);
+    } finally {
+      other.close();
+    }
+    expect((await rejoin()).room.topic).toBe('changed elsewhere');
+
+    // The owner hands the room over, then leaves: the roster says so.
+    expectOk(
+      await owner.client.request('room:role', { roomId: room.id, username: member.user.username, role: 'owner' }),
+    );
+    expect(roster(await rejoin())).toEqual(
+      [`${member.user.username}:owner`, `${owner.user.username}:moderator`].sort(),
+    );
+    expectOk(await owner.client.request('room:leave', { roomId: room.id }));
+    const left = await rejoin();
+    expect(left.room.memberCount).toBe(1);
+    expect(roster(left)).toEqual([`${member.user.username}:owner`]);
+  });
+
   it('still adds a newcomer, and tells the room', async () => {
     const owner = await user();
     const newcomer = await user();

@@ -41,17 +41,23 @@ export interface RoomAdminDeps {
   forgetRoomFiles?(roomId: string): Promise<void>;
   /** Told when a room's settings changed, so caches (slow mode) drop it. */
   onRoomChanged?(roomId: string): void;
-  /** Runs a write that changes the user's memberships (every user's: undefined), so caches drop them. */
-  membershipWrite?: MembershipWrite;
+  /** Runs a write that changes a room (its row, members or roles), so caches of it drop what it changes. */
+  roomWrite?: RoomWrite;
 }
 
-export type MembershipWrite = <T>(userId: string | undefined, write: () => Promise<T>) => Promise<T>;
+/** What a write changes: always the room; the memberships of one user, or of everyone (a room deleted). */
+export interface RoomChange {
+  roomId: string;
+  memberships?: { userId: string } | 'everyone';
+}
+
+export type RoomWrite = <T>(change: RoomChange, write: () => Promise<T>) => Promise<T>;
 
 const rank: Record<RoomRole, number> = { owner: 3, moderator: 2, member: 1 };
 
 export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
   const { db, fanout } = deps;
-  const membershipWrite: MembershipWrite = deps.membershipWrite ?? ((_userId, write) => write());
+  const roomWrite: RoomWrite = deps.roomWrite ?? ((_change, write) => write());
 
   async function findRoomOrThrow(roomId: string): Promise<Room> {
     const room = await store.findRoom(db, roomId);
@@ -100,7 +106,9 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
 
   /** Removes a member and cuts every connection of theirs, on every instance, off the room's fan-out. */
   async function removeAndTell(roomId: string, target: User, change: 'kicked' | 'banned'): Promise<void> {
-    const wasMember = await membershipWrite(target.id, () => store.removeMember(db, roomId, target.id));
+    const wasMember = await roomWrite({ roomId, memberships: { userId: target.id } }, () =>
+      store.removeMember(db, roomId, target.id),
+    );
     await fanout.unsubscribeUser(target.id, roomId);
     const event = { roomId, user: target, change };
     if (wasMember || change === 'banned') fanout.toRoom(roomId, 'room:member', event);
@@ -125,7 +133,7 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
       const { roomId, ...changes } = input;
       let room: Room | undefined;
       try {
-        room = await admin.updateRoom(db, roomId, changes);
+        room = await roomWrite({ roomId }, () => admin.updateRoom(db, roomId, changes));
       } catch (error) {
         if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'a room with that name exists');
         throw error;
@@ -172,7 +180,8 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
         await admin.unban(db, input.roomId, target.id);
         return {};
       }
-      await admin.ban(db, input.roomId, target.id, new Date());
+      // A ban takes the target's role too.
+      await roomWrite({ roomId: input.roomId }, () => admin.ban(db, input.roomId, target.id, new Date()));
       await removeAndTell(input.roomId, target, 'banned');
       return {};
     },
@@ -183,7 +192,7 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
       if (target.id === user.id) throw new AppError('FORBIDDEN', 'not on yourself');
       if (!(await store.isMember(db, input.roomId, target.id))) throw new AppError('NOT_FOUND', 'not a member');
       if (input.role === 'owner') {
-        await admin.transferOwnership(db, input.roomId, user.id, target.id);
+        await roomWrite({ roomId: input.roomId }, () => admin.transferOwnership(db, input.roomId, user.id, target.id));
         fanout.toRoom(input.roomId, 'room:member', {
           roomId: input.roomId,
           user: { id: user.id, username: user.username },
@@ -191,7 +200,7 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
           role: 'moderator',
         });
       } else {
-        await admin.setRole(db, input.roomId, target.id, input.role);
+        await roomWrite({ roomId: input.roomId }, () => admin.setRole(db, input.roomId, target.id, input.role));
       }
       fanout.toRoom(input.roomId, 'room:member', {
         roomId: input.roomId,
@@ -206,7 +215,7 @@ export function createRoomAdmin(deps: RoomAdminDeps): RoomAdmin {
       await requireRole(user, input.roomId, 'owner');
       const members = await store.listMembers(db, input.roomId);
       await deps.forgetRoomFiles?.(input.roomId);
-      await membershipWrite(undefined, () => admin.deleteRoom(db, input.roomId));
+      await roomWrite({ roomId: input.roomId, memberships: 'everyone' }, () => admin.deleteRoom(db, input.roomId));
       deps.onRoomChanged?.(input.roomId);
       fanout.toRoom(input.roomId, 'room:deleted', { roomId: input.roomId });
       await Promise.all(members.map((m) => fanout.unsubscribeUser(m.id, input.roomId)));

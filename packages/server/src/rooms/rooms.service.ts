@@ -5,6 +5,7 @@ import {
   JOIN_LATEST,
   ROOM_CAPACITY_DEFAULT,
   ROOM_LIST_LIMIT_DEFAULT,
+  type Member,
   type Message,
   type ParsedRequest,
   type RequestResult,
@@ -19,7 +20,7 @@ import type { EnforcedLimit } from '../limits/refusals.js';
 import type { Fanout } from '../realtime/fanout.js';
 import * as store from './rooms.store.js';
 import { dropInvite } from './room-admin.store.js';
-import { createRoomAdmin, type MembershipWrite, type RoomAdmin, type RoomAdminDeps } from './room-admin.service.js';
+import { createRoomAdmin, type RoomAdmin, type RoomAdminDeps, type RoomWrite } from './room-admin.service.js';
 import { CoherentCache } from '../db/coherent-cache.js';
 import { encodeOnce } from '../realtime/shared-json.js';
 import { CatchUpMemo, type CatchUp, type RoomState } from './catch-up-memo.js';
@@ -37,7 +38,7 @@ export interface RoomsService extends RoomAdmin {
   roomIdsOf(userId: string): Promise<string[]>;
 }
 
-export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser' | 'membershipWrite'> {
+export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser' | 'roomWrite'> {
   db: Db;
   fanout: Fanout;
   /** Finds a user by name (room:invite, kick, ban, role); absent in tests that need none of them. */
@@ -54,6 +55,20 @@ export interface RoomsServiceDeps extends Omit<RoomAdminDeps, 'findUser' | 'memb
 const ROOM_IDS_CACHE_MAX = 20_000;
 
 /**
+ * Rooms whose row and member list are kept at most for re-joins. A room of ten members takes
+ * about 3 KiB with its JSON; a room of thousands more, but it is read once instead of at every
+ * re-join of each of its members.
+ */
+const ROOM_VIEWS_MAX = 5_000;
+
+/** A room as every join answers it: the same objects for every member, encoded to JSON once. */
+interface RoomView {
+  room: Room;
+  members: Member[];
+  memberIds: ReadonlySet<string>;
+}
+
+/**
  * Messages the re-joins' shared catch-ups hold at most: ~0.96 KiB each, objects and their JSON
  * (measured with --expose-gc), so ≤ ~56 MiB. Sized for a storm in which every room's clients
  * come back in turns (19,000 clients of 2,000 rooms, 20 missed each, in the benchmark): with
@@ -67,17 +82,33 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
   const { db, fanout } = deps;
   /**
    * Issue 17: each user's room ids, which every handshake subscribes the connection to. Never
-   * stale (CoherentCache): every membership write of this process goes through membershipWrite;
+   * stale (CoherentCache): every membership write of this process goes through roomWrite;
    * other processes' writes move SQLite's data_version; on PostgreSQL nothing is cached.
    */
   const roomIdsCache = new CoherentCache<readonly string[]>(deps.changesByOthers, ROOM_IDS_CACHE_MAX);
-  const membershipWrite: MembershipWrite = (userId, write) =>
-    roomIdsCache.around(() => (userId === undefined ? roomIdsCache.clear() : roomIdsCache.delete(userId)), write);
+  /**
+   * Issue 17: each room's row and members, which every join answers (a storm's re-joins of one
+   * room read them once). Kept on the same terms: every write of a room's row, members or roles
+   * goes through roomWrite; on PostgreSQL nothing is kept.
+   */
+  const roomViews = new CoherentCache<RoomView>(deps.changesByOthers, ROOM_VIEWS_MAX);
+  const roomWrite: RoomWrite = (change, write) =>
+    roomViews.around(
+      () => roomViews.delete(change.roomId),
+      () => {
+        const { memberships } = change;
+        if (memberships === undefined) return write();
+        return roomIdsCache.around(
+          () => (memberships === 'everyone' ? roomIdsCache.clear() : roomIdsCache.delete(memberships.userId)),
+          write,
+        );
+      },
+    );
   const catchUps = new CatchUpMemo(CATCH_UP_MEMO_MESSAGES, CATCH_UP_IDLE_MS);
   const admin = createRoomAdmin({
     ...deps,
     findUser: deps.findUser ?? (() => Promise.resolve(undefined)),
-    membershipWrite,
+    roomWrite,
   });
   const withAttachments = (list: Message[]) => deps.withAttachments?.(list) ?? Promise.resolve(list);
 
@@ -108,6 +139,27 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     });
   }
 
+  /**
+   * The room and its members as a join answers them. Where views are kept (SQLite), the view:
+   * kept, or read and kept unless the room changed meanwhile. Elsewhere the members are read,
+   * with the room as read before (a new member's count changed: read again).
+   */
+  async function roomAndMembers(roomId: string, roomBefore: Room | undefined): Promise<Omit<RoomView, 'memberIds'>> {
+    if (!roomViews.enabled) {
+      const [room, members] = await Promise.all([roomBefore ?? findRoomOrThrow(roomId), store.listMembers(db, roomId)]);
+      return { room, members };
+    }
+    const kept = roomViews.get(roomId);
+    if (kept) return kept;
+    const generation = roomViews.generation;
+    const [room, members] = await Promise.all([store.findRoom(db, roomId), store.listMembers(db, roomId)]);
+    if (!room) throw new AppError('NOT_FOUND', 'no such room');
+    // Shared by every join of this room until it changes: encoded to JSON once for all of them.
+    const view = { room: encodeOnce(room), members: encodeOnce(members), memberIds: new Set(members.map((m) => m.id)) };
+    roomViews.set(roomId, view, generation);
+    return view;
+  }
+
   /** Issue 14: the messages the caller had (seq ≤ sinceSeq) that changed after sinceVersion. */
   async function changesSince(roomId: string, sinceSeq: number | undefined, sinceVersion: number | undefined) {
     if (sinceVersion === undefined || sinceSeq === undefined) return {};
@@ -134,7 +186,7 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       await deps.creations.consume(user.id);
       const id = randomUUID();
       try {
-        const room = await membershipWrite(user.id, () =>
+        const room = await roomWrite({ roomId: id, memberships: { userId: user.id } }, () =>
           store.insertRoomWithCreator(
             db,
             {
@@ -177,15 +229,21 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
     },
 
     async join(user, input, socketId) {
-      // Issue 17: a re-join (the reconnect storm is thousands of them) is one read for the room
-      // and the membership, and no write; only someone who is not a member yet is added.
-      const found = await store.findRoomForJoin(db, input.roomId, user.id);
+      // Issue 17: a re-join (the reconnect storm is thousands of them) writes nothing, and finds
+      // the room and its members kept (read once for all of its members), or reads the room and
+      // the membership in one read; only someone who is not a member yet is added.
+      const kept = roomViews.get(input.roomId);
+      const found = kept
+        ? { room: kept.room, isMember: kept.memberIds.has(user.id) }
+        : await store.findRoomForJoin(db, input.roomId, user.id);
       if (!found) throw new AppError('NOT_FOUND', 'no such room');
       let outcome: store.AddMemberOutcome = 'already-member';
       if (!found.isMember) {
         // Anyone who is not a member yet passes the ban and the private-room checks first.
         await admin.assertMayJoin(found.room, user.id);
-        outcome = await membershipWrite(user.id, () => store.addMember(db, input.roomId, user.id, new Date()));
+        outcome = await roomWrite({ roomId: input.roomId, memberships: { userId: user.id } }, () =>
+          store.addMember(db, input.roomId, user.id, new Date()),
+        );
         if (outcome === 'full') throw new AppError('ROOM_FULL', 'room is full');
       }
       // Subscribe before reading history, so a message stored in between arrives live (the
@@ -206,10 +264,9 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
       // (subscribed above) arrives live, so it is a safe floor for the client's counter.
       const state = await messages.roomState(db, input.roomId);
       const version = state.lastVersion;
-      // A member's room is the one just read; a new member's count changed: read it again.
-      const [room, members, recent, changes] = await Promise.all([
-        outcome === 'added' ? findRoomOrThrow(input.roomId) : found.room,
-        store.listMembers(db, input.roomId),
+      // The members are taken after subscribing too: one who joins later arrives as room:member.
+      const [{ room, members }, recent, changes] = await Promise.all([
+        roomAndMembers(input.roomId, outcome === 'added' ? undefined : found.room),
         catchUp(input.roomId, input.sinceSeq, state),
         changesSince(input.roomId, input.sinceSeq, input.sinceVersion),
       ]);
@@ -218,7 +275,9 @@ export function createRoomsService(deps: RoomsServiceDeps): RoomsService {
 
     async leave(user, input) {
       await findRoomOrThrow(input.roomId);
-      const wasMember = await membershipWrite(user.id, () => store.removeMember(db, input.roomId, user.id));
+      const wasMember = await roomWrite({ roomId: input.roomId, memberships: { userId: user.id } }, () =>
+        store.removeMember(db, input.roomId, user.id),
+      );
       await fanout.unsubscribeUser(user.id, input.roomId);
       if (wasMember) fanout.toRoom(input.roomId, 'room:member', { roomId: input.roomId, user, change: 'left' });
       return {};
