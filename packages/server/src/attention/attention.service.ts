@@ -114,13 +114,11 @@ export function createAttentionService(deps: AttentionDeps): AttentionService {
     readStates: (user, roomIds) => store.readStates(db, user, roomIds),
 
     async joined(user, roomId, memberCount) {
-      // A re-join (issue 17) finds its position kept: a read, not a write.
-      if (!(await store.hasReadPosition(db, roomId, user.id))) await store.startReading(db, roomId, user.id);
-      const [states, receipts] = await Promise.all([
-        store.readStates(db, user, [roomId]),
+      const [readState, receipts] = await Promise.all([
+        store.readStateOnJoin(db, user, roomId),
         memberCount <= RECEIPTS_ROOM_MAX ? store.receiptsOf(db, roomId, user.id) : Promise.resolve(undefined),
       ]);
-      return { ...(states[0] ? { readState: states[0] } : {}), ...(receipts ? { receipts } : {}) };
+      return { ...(readState ? { readState } : {}), ...(receipts ? { receipts } : {}) };
     },
 
     async left(user, roomId) {

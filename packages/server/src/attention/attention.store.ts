@@ -7,6 +7,8 @@ interface Position {
   roomId: string;
   readSeq: number;
   lastSeq: number;
+  /** Whether the member has a stored read position (a first join has none yet). */
+  kept: boolean;
 }
 
 /** Read positions of the user's joined rooms (all of them, or those named). */
@@ -32,6 +34,7 @@ const toPosition = (r: { roomId: string; readSeq: number | null; lastSeq: number
   roomId: r.roomId,
   readSeq: Number(r.readSeq ?? 0),
   lastSeq: Number(r.lastSeq),
+  kept: r.readSeq !== null,
 });
 
 async function positionRows(db: Db, userId: string, roomIds?: string[]) {
@@ -103,6 +106,19 @@ export async function readStates(db: Db, user: { id: string }, roomIds?: string[
 }
 
 /**
+ * A member's read state in the room just joined. A new member starts with everything before
+ * their arrival read; a re-join (issue 17) finds its position kept: one read, no write.
+ */
+export async function readStateOnJoin(db: Db, user: { id: string }, roomId: string): Promise<ReadState | undefined> {
+  let [position] = await positions(db, user.id, [roomId]);
+  if (position && !position.kept) {
+    await startReading(db, roomId, user.id);
+    [position] = await positions(db, user.id, [roomId]);
+  }
+  return position && counts(db, user, position);
+}
+
+/**
  * Moves the read position forward, never back, and never past the room's last message.
  * Answers the position stored afterwards, and whether it moved.
  */
@@ -132,25 +148,8 @@ export async function markRead(
   return { seq: Number(stored?.seq ?? target), moved };
 }
 
-/** Whether the member has a read position in the room (a re-join writes none when so). */
-export async function hasReadPosition(db: Db, roomId: string, userId: string): Promise<boolean> {
-  const row = await readFirst<{ seq: number }>(
-    db,
-    'select seq from room_reads where room_id = ? and user_id = ?',
-    [roomId, userId],
-    () =>
-      db
-        .selectFrom('room_reads')
-        .select('seq')
-        .where('room_id', '=', roomId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst(),
-  );
-  return row !== undefined;
-}
-
 /** A new member starts with everything before their arrival read; an existing position stays. */
-export async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
+async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
   await writeNow(
     db,
     'insert into room_reads (room_id, user_id, seq) select ?, ?, last_seq from rooms where id = ? ' +
