@@ -165,8 +165,8 @@ order by c.ord`;
 
 async function writeBatch(db: Db, inputs: NewMessage[]): Promise<WriteOutcome[]> {
   const wanted = inputs.flatMap((m, i) => mentionCandidates(m.body).map((name) => [i + 1, name] as const));
-  // Each column one array parameter (\`pg\` sends it as an array literal): ten parameters for any batch.
-  const column = <T>(pick: (m: NewMessage) => T) => inputs.map(pick);
+  // Each column one array parameter, sent as its array literal: ten parameters for any batch.
+  const column = (pick: (m: NewMessage) => string | null) => textArrayLiteral(inputs.map(pick));
   const { rows } = await db.executeQuery<Decision>(
     CompiledQuery.raw(WRITE_BATCH, [
       column((m) => m.id),
@@ -183,6 +183,21 @@ async function writeBatch(db: Db, inputs: NewMessage[]): Promise<WriteOutcome[]>
   );
   if (rows.length !== inputs.length) throw new Error(`write batch: ${rows.length} answers for ${inputs.length} sends`);
   return toOutcomes(inputs, rows);
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
+/**
+ * A text[] parameter as PostgreSQL's array literal (each element quoted; NULL for null). pg
+ * builds it element by element (two regex replaces and a concatenation each): in the many-rooms
+ * profile that was 4-5 % of the server's busy time, 8,000 elements a batch. Here the common
+ * column (no null, nothing to escape: ids, names, times) is two native joins and one scan.
+ */
+export function textArrayLiteral(values: readonly (string | null)[]): string {
+  if (values.length === 0) return '{}';
+  if (!values.includes(null) && !NEEDS_ESCAPE.test(values.join(''))) return `{"${values.join('","')}"}`;
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(ESCAPED, '\\$&')}"`)).join(',')}}`;
 }
 
 /** The statement's decisions as outcomes, in arrival order; a repeat within the batch answers the first copy. */

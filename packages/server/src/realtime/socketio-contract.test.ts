@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '@parley/protocol';
 import {
   connectUser,
+  databaseKinds,
   eventually,
   expectOk,
   startTestServer,
@@ -98,6 +101,53 @@ describe("the direct endpoint's contract with Socket.IO's internals", () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+describe.each(await databaseKinds())('the direct endpoint on %s', (kind) => {
+  let server: TestServer;
+  let owner: TestUser;
+  beforeAll(async () => {
+    server = await startTestServer({ kind });
+    owner = await connectUser(server);
+  });
+  afterAll(async () => {
+    owner.client.close();
+    await server.close();
+  });
+
+  it("writes a sender's ack and the room's message:new of one turn in one write, ack first", async () => {
+    const { room } = expectOk(await owner.client.request('room:create', { name: uniqueName('corked') }));
+    const { raw, direct } = await connectedRaw(server, owner.token);
+    await eventually(() =>
+      server.app.io.of('/').adapter.rooms.get(`room:${room.id}`)?.has(direct.id) ? true : undefined,
+    );
+    // The TCP socket under the connection (private to DirectSocket): its stream hooks see every write.
+    const wire = (direct as unknown as { wire: Socket }).wire;
+    const writes: string[][] = [];
+    const writeOne = wire._write.bind(wire);
+    const writeMany = wire._writev?.bind(wire);
+    wire._write = (chunk: Buffer, encoding, callback) => {
+      writes.push([chunk.toString('latin1')]);
+      writeOne(chunk, encoding, callback);
+    };
+    wire._writev = (chunks, callback) => {
+      writes.push(chunks.map((c) => Buffer.from(c.chunk as Buffer).toString('latin1')));
+      writeMany?.(chunks, callback);
+    };
+    raw.sendText(
+      `4217${JSON.stringify(['message:send', { roomId: room.id, clientMsgId: randomUUID(), body: 'one write' }])}`,
+    );
+    await eventually(() => raw.frames().texts.find((f) => f.startsWith('42["message:new"')));
+    const ack = raw.frames().texts.findIndex((f) => f.startsWith('4317['));
+    const delivery = raw.frames().texts.findIndex((f) => f.startsWith('42["message:new"'));
+    expect(ack).toBeGreaterThan(-1);
+    expect(ack).toBeLessThan(delivery);
+    // Both frames went to the kernel in the same call.
+    const carrying = writes.filter((w) => w.some((c) => c.includes('one write')));
+    expect(carrying).toHaveLength(1);
+    expect(carrying[0]).toHaveLength(2);
+    raw.destroy();
   });
 });
 

@@ -171,6 +171,23 @@ export async function deleteRoom(db: Db, roomId: string): Promise<void> {
   await db.deleteFrom('rooms').where('id', '=', roomId).execute();
 }
 
+/**
+ * The slow-mode setting of each of these rooms that exists (a room that does not is left out):
+ * one statement for every room whose cached setting is read again at once (slow-mode.ts).
+ */
+export async function slowModeSecondsOf(db: Db, roomIds: readonly string[]): Promise<Map<string, number>> {
+  const seconds = new Map<string, number>();
+  for (let at = 0; at < roomIds.length; at += SETTINGS_PER_READ) {
+    const ids = roomIds.slice(at, at + SETTINGS_PER_READ);
+    const rows = await db.selectFrom('rooms').select(['id', 'slow_mode_seconds']).where('id', 'in', ids).execute();
+    for (const row of rows) seconds.set(row.id, Number(row.slow_mode_seconds));
+  }
+  return seconds;
+}
+
+/** Bound parameters per read of settings: far below SQLite's and PostgreSQL's limits. */
+const SETTINGS_PER_READ = 500;
+
 /** The room's slow mode, and the sender's role when it is on: one query on the send path. */
 export async function slowModeOf(
   db: Db,
