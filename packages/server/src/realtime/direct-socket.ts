@@ -55,8 +55,8 @@ const CUT_GRACE_MS = 1000;
 const broadcastFrames = new WeakMap<BroadcastWriteOptions, Buffer>();
 
 /**
- * The TCP sockets written to in this turn of the event loop, corked until the turn's end: a
- * connection's frames of one turn leave in one system call. On the durable path a sender's ack
+ * The TCP sockets that were sent an ack in this turn of the event loop, corked until the turn's
+ * end: the ack and the frames that follow it in the turn leave in one system call. On the durable path a sender's ack
  * and the room's `message:new` are written in the same turn (the fan-out's flush is scheduled
  * before the ack is written), and a write was the largest single cost of an acknowledged
  * message (issue 17: ~10 µs each, a quarter to a third of the server's busy time).
@@ -129,6 +129,24 @@ export class DirectSocket implements Connection, EventOrigin, NamespaceMember {
     this.write(textFrame(text));
   }
 
+  /**
+   * An acknowledgement corks the socket until the turn's end (one `setImmediate` for all
+   * sockets, scheduled after any fan-out flush this turn already asked for): on the durable path
+   * the room's `message:new` to the sender is written in that flush and joins the ack's write.
+   * Only acks cork: a fan-out recipient with nothing else to receive is written at once, as
+   * before (corking every recipient cost each of a large room's deliveries a cork, a buffered
+   * chunk and an uncork).
+   */
+  private sendAck(text: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.wire.writableCorked === 0) {
+      this.wire.cork();
+      if (corkedThisTurn.length === 0) setImmediate(uncorkTurn);
+      corkedThisTurn.push(this.wire);
+    }
+    this.write(textFrame(text));
+  }
+
   emit<E extends ServerEventName>(event: E, payload: ServerEventPayloads[E]): void {
     this.send(encodeEvent(event, payload));
   }
@@ -150,18 +168,11 @@ export class DirectSocket implements Connection, EventOrigin, NamespaceMember {
   }
 
   /**
-   * Writes a frame; the first write of a turn corks the socket until the turn's end (one
-   * `setImmediate` for all sockets, scheduled after any fan-out flush this turn already asked
-   * for, so that flush joins the same write). The order of frames is the order of the calls;
-   * ws's own frames (pong, close) join the same buffer in order. A corked frame counts in the
-   * backlog at once, so the cap applies as before.
+   * Writes a frame, joining an ack's cork when there is one. The order of frames is the order of
+   * the calls; ws's own frames (pong, close) join the same buffer in order. A corked frame counts
+   * in the backlog at once, so the cap applies as before.
    */
   private write(frame: Buffer): void {
-    if (this.wire.writableCorked === 0) {
-      this.wire.cork();
-      if (corkedThisTurn.length === 0) setImmediate(uncorkTurn);
-      corkedThisTurn.push(this.wire);
-    }
     this.wire.write(frame);
     if (this.wire.writableLength > this.cap) this.cutForBacklog('backlog over limit');
   }
@@ -269,7 +280,7 @@ export class DirectSocket implements Connection, EventOrigin, NamespaceMember {
   }
 
   private ackSender(ackId: number) {
-    return (result: unknown) => this.send(encodeAck(ackId, result));
+    return (result: unknown) => this.sendAck(encodeAck(ackId, result));
   }
 
   /**
