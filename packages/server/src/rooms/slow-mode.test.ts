@@ -33,20 +33,19 @@ function track(admitting: Promise<void>) {
   return state;
 }
 
+/** Slow mode over rooms that exist with slow mode off, their settings read through `held`. */
+function slowModeOver(roomIds: string[]) {
+  const held = heldSettings(new Map(roomIds.map((id) => [id, 0])));
+  return { held, slowMode: createSlowMode({ db: noDb, limiters: noLimiters, readSettings: held.readSettings }) };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('slow mode: reading the rooms’ settings', () => {
   it('reads every cold room once, in one statement, however many sends wait for it', async () => {
-    const held = heldSettings(
-      new Map([
-        ['a', 0],
-        ['b', 0],
-        ['c', 0],
-      ]),
-    );
-    const slowMode = createSlowMode({ db: noDb, limiters: noLimiters, readSettings: held.readSettings });
+    const { held, slowMode } = slowModeOver(['a', 'b', 'c']);
     const sends = ['a', 'b', 'c'].flatMap((room) =>
       Array.from({ length: 10 }, (_, i) => track(slowMode.admit(user(i), room, `${room}-${i}`))),
     );
@@ -65,14 +64,7 @@ describe('slow mode: reading the rooms’ settings', () => {
 
   it('an expired room answers at once and is read again once, in one statement with the others', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
-    const held = heldSettings(
-      new Map([
-        ['a', 0],
-        ['b', 0],
-        ['c', 0],
-      ]),
-    );
-    const slowMode = createSlowMode({ db: noDb, limiters: noLimiters, readSettings: held.readSettings });
+    const { held, slowMode } = slowModeOver(['a', 'b', 'c']);
     const first = Promise.all(['a', 'b', 'c'].map((room) => slowMode.admit(user(1), room, room)));
     await turn();
     held.calls[0]!.answer();
@@ -100,8 +92,7 @@ describe('slow mode: reading the rooms’ settings', () => {
   });
 
   it('a failed read refuses the sends that waited for it, and the next send reads again', async () => {
-    const held = heldSettings(new Map([['a', 0]]));
-    const slowMode = createSlowMode({ db: noDb, limiters: noLimiters, readSettings: held.readSettings });
+    const { held, slowMode } = slowModeOver(['a']);
     const waiting = [track(slowMode.admit(user(1), 'a', '1')), track(slowMode.admit(user(2), 'a', '2'))];
     await turn();
     held.calls[0]!.fail(new Error('database gone'));
@@ -116,8 +107,7 @@ describe('slow mode: reading the rooms’ settings', () => {
   });
 
   it('a read that `forget` overtook still answers its sends but is not kept', async () => {
-    const held = heldSettings(new Map([['a', 0]]));
-    const slowMode = createSlowMode({ db: noDb, limiters: noLimiters, readSettings: held.readSettings });
+    const { held, slowMode } = slowModeOver(['a']);
     const before = track(slowMode.admit(user(1), 'a', '1'));
     await turn();
     slowMode.forget('a');
@@ -138,8 +128,7 @@ describe('slow mode: reading the rooms’ settings', () => {
   });
 
   it('a room that does not exist is left to the writer (no refusal here)', async () => {
-    const held = heldSettings(new Map());
-    const slowMode = createSlowMode({ db: noDb, limiters: noLimiters, readSettings: held.readSettings });
+    const { held, slowMode } = slowModeOver([]);
     const send = track(slowMode.admit(user(1), 'gone', '1'));
     await turn();
     held.calls[0]!.answer();
