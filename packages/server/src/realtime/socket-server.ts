@@ -39,6 +39,11 @@ export function createSocketServer(httpServer: HttpServer, config: Config, addre
     pingInterval: config.pingIntervalMs,
     pingTimeout: config.pingTimeoutMs,
     connectTimeout: config.connectTimeoutMs,
+    // engine.io gzips every long-polling answer of 1 KB or more for a client that accepts it (every
+    // browser does): a zlib stream per answer per client, so a message to a room cost each polling
+    // member its own compression, and an answer would mix the room's messages, written by others,
+    // with this client's own in one compressed body. Answers leave as they are, as on WebSocket.
+    httpCompression: false,
     // Origin is checked on every request, this one included: AddressGate.attach.
     allowRequest: (req, callback) => addressGate.allowRequest(req, callback),
     ...(config.allowedOrigins.length > 0 ? { cors: { origin: config.allowedOrigins, credentials: true } } : {}),
