@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchReport, ScenarioResult } from './src/results.js';
+import { medianRound, roundRatiosNote, type BenchReport, type ScenarioResult } from './src/results.js';
 import { sizes } from './src/sizes.js';
 
 const run = promisify(execFile);
@@ -207,5 +207,30 @@ describe('npm run bench --tiny', () => {
     const svg = readFileSync(path.join(out, 'chart.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('relay-batched');
+  });
+});
+
+describe('rounds in turns (many rooms, reconnect storm)', () => {
+  it("shows each server's median round by the key figure, and every round in a note", () => {
+    const rounds = [
+      { ackedPerSec: 900, serverUsPerAck: 1 },
+      { ackedPerSec: 700, serverUsPerAck: 2 },
+      { ackedPerSec: 800, serverUsPerAck: 3 },
+    ];
+    const { figures, notes } = medianRound('parley', rounds, 'ackedPerSec');
+    expect(figures).toBe(rounds[2]);
+    expect(notes).toEqual(["parley: ackedPerSec of each round 900, 700, 800; the median round's figures are shown"]);
+    // An even count takes the lower middle one; an unmeasured round does not count.
+    expect(medianRound('r', [{ x: 4 }, { x: 1 }, { x: NaN }, { x: 3 }, { x: 2 }], 'x').figures).toEqual({ x: 2 });
+    expect(medianRound('one', [{ x: 5 }], 'x')).toEqual({ figures: { x: 5 }, notes: [] });
+  });
+
+  it('puts the ratio of each round in a note, round by round', () => {
+    const parley = [{ us: 300 }, { us: 330 }];
+    const bare = [{ us: 200 }, { us: 300 }];
+    expect(roundRatiosNote('parley/bare', parley, bare, 'us')).toEqual([
+      'parley/bare us, round by round: 1.50×, 1.10×',
+    ]);
+    expect(roundRatiosNote('parley/bare', parley.slice(1), bare.slice(1), 'us')).toEqual([]);
   });
 });

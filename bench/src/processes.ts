@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -206,8 +207,11 @@ export async function startParley(options: ParleyOptions): Promise<Target> {
   delete env.REDIS_URL;
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   const main = path.join(repoRoot, 'packages/server/dist/main.js');
-  const child = spawnNode(serverCore, [...profile, main], env);
-  child.stdout?.resume();
+  const flags = process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawnNode(serverCore, [...flags, ...profile, main], env);
+  if (process.env.BENCH_SERVER_STDOUT)
+    child.stdout?.pipe(createWriteStream(`${process.env.BENCH_SERVER_STDOUT}.${options.name}`));
+  else child.stdout?.resume();
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -90,3 +90,27 @@ export function limitNote(target: string, serverCore: number, loadCore: number):
 }
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
+
+/**
+ * The round whose `key` is the median (the lower middle one of an even count), and a note with
+ * every round's `key`, so that a reader sees how far the rounds were apart.
+ */
+export function medianRound(target: string, rounds: Figures[], key: string): { figures: Figures; notes: string[] } {
+  const measured = rounds.filter((round) => Number.isFinite(round[key]));
+  if (measured.length === 0) return { figures: rounds[0] ?? {}, notes: [] };
+  const sorted = [...measured].sort((a, b) => (a[key] ?? 0) - (b[key] ?? 0));
+  const figures = sorted[Math.floor((sorted.length - 1) / 2)] ?? {};
+  if (rounds.length < 2) return { figures, notes: [] };
+  const each = rounds.map((round) => formatFigure(round[key] ?? NaN)).join(', ');
+  return { figures, notes: [`${target}: ${key} of each round ${each}; the median round's figures are shown`] };
+}
+
+/** `parley / baseline` of `key` in each round, as a note: the ratio the rounds agree on, or not. */
+export function roundRatiosNote(label: string, parley: Figures[], baseline: Figures[], key: string): string[] {
+  if (parley.length < 2 || baseline.length !== parley.length) return [];
+  const each = parley.map((round, i) => `${((round[key] ?? NaN) / (baseline[i]?.[key] ?? NaN)).toFixed(2)}×`);
+  return [`${label} ${key}, round by round: ${each.join(', ')}`];
+}
+
+const formatFigure = (value: number) =>
+  Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);

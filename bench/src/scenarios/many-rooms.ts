@@ -8,7 +8,15 @@ import { Generator } from '../generator.js';
 import { ensureMessageBytes } from '../message-size.js';
 import { registerUsers, roomPerUser } from '../parley-setup.js';
 import { startParley, startRelay, type Target } from '../processes.js';
-import { limitNote, scenario, serverUsPer, type Figures, type ScenarioResult } from '../results.js';
+import {
+  limitNote,
+  medianRound,
+  roundRatiosNote,
+  scenario,
+  serverUsPer,
+  type Figures,
+  type ScenarioResult,
+} from '../results.js';
 import { fairPayloadNote } from './fanout-load.js';
 
 const PG = 'postgres://postgres@127.0.0.1:5432';
@@ -59,21 +67,56 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
     });
   } else notes.push('PostgreSQL skipped (--no-postgres)');
 
-  const figures = new Map<string, Figures>();
-  const notesOf = new Map<string, string[]>();
-  for (const run of runs) {
-    const own: string[] = [];
-    notesOf.set(run.name, own);
-    try {
-      figures.set(run.name, await measure(ctx, await run.start(), own));
-    } catch (error) {
-      own.push(`${run.name} failed: ${String(error)}`);
-      ctx.log(`many rooms: ${run.name} failed: ${String(error)}`);
-    } finally {
-      run.cleanup?.();
+  // Every server is set up and connected first, then measured in rounds of turns (sizes.ts,
+  // measureRounds): an idle server with its clients connected costs the one measured nothing.
+  const notesOf = new Map<string, string[]>(runs.map((run) => [run.name, []]));
+  const loaded = new Map<string, Loaded>();
+  const roundsOf = new Map<string, Figures[]>();
+  try {
+    for (const run of runs) {
+      try {
+        loaded.set(run.name, await load(ctx, await run.start()));
+      } catch (error) {
+        notesOf.get(run.name)?.push(`${run.name} failed: ${String(error)}`);
+        ctx.log(`many rooms: ${run.name} failed: ${String(error)}`);
+      }
     }
-    const f = figures.get(run.name);
-    if (f) own.push(...limitNote(run.name, f.serverCoreBusy ?? NaN, f.loadCoreBusy ?? NaN));
+    for (let round = 1; round <= ctx.size.measureRounds; round += 1) {
+      for (const [name, entry] of loaded) {
+        const own = notesOf.get(name) ?? [];
+        try {
+          const figures = await measure(ctx, entry, own, round);
+          roundsOf.set(name, [...(roundsOf.get(name) ?? []), figures]);
+        } catch (error) {
+          own.push(`${name} failed in round ${round}: ${String(error)}`);
+          ctx.log(`many rooms: ${name} failed in round ${round}: ${String(error)}`);
+        }
+      }
+    }
+  } finally {
+    for (const entry of loaded.values()) await entry.generator.stop();
+    for (const entry of loaded.values()) await entry.target.stop();
+    for (const run of runs) run.cleanup?.();
+  }
+  const figures = new Map<string, Figures>();
+  for (const [name, rounds] of roundsOf) {
+    const median = medianRound(name, rounds, 'ackedPerSec');
+    figures.set(name, median.figures);
+    const own = notesOf.get(name) ?? [];
+    own.push(...median.notes);
+    own.push(...limitNote(name, median.figures.serverCoreBusy ?? NaN, median.figures.loadCoreBusy ?? NaN));
+  }
+  for (const run of ['parley-sqlite', 'parley-postgres']) {
+    notesOf
+      .get(run)
+      ?.push(
+        ...roundRatiosNote(
+          `${run}/relay-frame`,
+          roundsOf.get(run) ?? [],
+          roundsOf.get('relay-frame') ?? [],
+          'ackedPerSec',
+        ),
+      );
   }
   const frame = figures.get('relay-frame') ?? {};
   const batched = figures.get('relay-batched') ?? {};
@@ -99,7 +142,14 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
   return results;
 }
 
-async function measure(ctx: BenchContext, target: Target, notes: string[]): Promise<Figures> {
+interface Loaded {
+  target: Target;
+  generator: Generator;
+  clients: number;
+}
+
+/** Sets a server up (for Parley: users, a room each) and connects every client, ready to send. */
+async function load(ctx: BenchContext, target: Target): Promise<Loaded> {
   const { size } = ctx;
   const generator = Generator.start(target);
   try {
@@ -129,29 +179,38 @@ async function measure(ctx: BenchContext, target: Target, notes: string[]): Prom
       settleMs: size.settleMs,
     });
     await generator.run({ cmd: 'ready' });
-    notes.push(...(await quietNote(ctx, target.name)));
-    ctx.log(`many rooms: everyone sends on ${target.name}`);
-    const { result, marks } = await generator.run<LoadResult>({
-      cmd: 'everyone',
-      warmupMs: size.warmupMs,
-      durationMs: size.durationMs,
-    });
-    return {
-      clients: connected.result.connected,
-      ackedPerSec: result.acked / result.seconds,
-      deliveriesPerSec: result.deliveries / result.seconds,
-      ackP50Ms: result.latency.p50Ms,
-      ackP99Ms: result.latency.p99Ms,
-      ackP999Ms: result.latency.p999Ms,
-      serverCpu: Generator.serverCpu(marks),
-      serverUsPerDelivery: serverUsPer(result.deliveries, marks.start, marks.end),
-      serverUsPerAck: serverUsPer(result.acked, marks.start, marks.end),
-      generatorCpu: result.generatorCpu,
-      serverCoreBusy: Generator.cores(marks).serverCore,
-      loadCoreBusy: Generator.cores(marks).loadCore,
-    };
-  } finally {
+    return { target, generator, clients: connected.result.connected };
+  } catch (error) {
     await generator.stop();
     await target.stop();
+    throw error;
   }
+}
+
+/** One round on a loaded server: everyone sends, each waiting for its ack. */
+async function measure(ctx: BenchContext, loaded: Loaded, notes: string[], round: number): Promise<Figures> {
+  const { size } = ctx;
+  const { target, generator } = loaded;
+  notes.push(...(await quietNote(ctx, target.name)));
+  const of = size.measureRounds > 1 ? ` (round ${round} of ${size.measureRounds})` : '';
+  ctx.log(`many rooms: everyone sends on ${target.name}${of}`);
+  const { result, marks } = await generator.run<LoadResult>({
+    cmd: 'everyone',
+    warmupMs: size.warmupMs,
+    durationMs: size.durationMs,
+  });
+  return {
+    clients: loaded.clients,
+    ackedPerSec: result.acked / result.seconds,
+    deliveriesPerSec: result.deliveries / result.seconds,
+    ackP50Ms: result.latency.p50Ms,
+    ackP99Ms: result.latency.p99Ms,
+    ackP999Ms: result.latency.p999Ms,
+    serverCpu: Generator.serverCpu(marks),
+    serverUsPerDelivery: serverUsPer(result.deliveries, marks.start, marks.end),
+    serverUsPerAck: serverUsPer(result.acked, marks.start, marks.end),
+    generatorCpu: result.generatorCpu,
+    serverCoreBusy: Generator.cores(marks).serverCore,
+    loadCoreBusy: Generator.cores(marks).loadCore,
+  };
 }

@@ -4,7 +4,7 @@ import { freshDataDir, quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
 import { registerUsers, roomPerUser } from '../parley-setup.js';
 import { startParley, startRelay, startSocketIoBare, stopAll, type Target } from '../processes.js';
-import { scenario, serverUsPer, type Figures, type ScenarioResult } from '../results.js';
+import { medianRound, roundRatiosNote, scenario, serverUsPer, type Figures, type ScenarioResult } from '../results.js';
 
 const MiB = 1024 * 1024;
 
@@ -34,30 +34,54 @@ interface Plan {
  */
 export async function runReconnectStorm(ctx: BenchContext): Promise<ScenarioResult> {
   const { size } = ctx;
-  const figures = new Map<string, Figures>();
   const notes: string[] = [];
   const rooms = Array.from({ length: size.reconnectClients }, (_, i) => i % size.reconnectRooms);
   const plain: Plan = { roomIds: Array.from({ length: size.reconnectRooms }, (_, i) => String(i)), rooms, tokens: [] };
   const dataDir = freshDataDir();
-  const targets: Target[] = [];
+  const roundsOf = new Map<string, Figures[]>();
+  const record = (name: string, f: Figures) => roundsOf.set(name, [...(roundsOf.get(name) ?? []), f]);
   try {
-    // Started together (an idle server costs nothing), measured one at a time.
-    const [setup, ...baselines] = await Promise.all([
-      startParley({ name: 'parley-setup', dataDir }),
-      startRelay('frame'),
-      startRelay('batched'),
-      startSocketIoBare(),
-    ]);
-    targets.push(...baselines);
-    const plan = await setUpParley(ctx, setup, rooms);
-    const parley = await startParley({ name: 'parley', dataDir, cpuProfDir: ctx.cpuProfDir });
-    targets.push(parley);
-    for (const target of baselines) figures.set(target.name, await storm(ctx, target, plain, false, notes));
-    figures.set('parley', await storm(ctx, parley, plan, true, notes));
+    const plan = await setUpParley(ctx, await startParley({ name: 'parley-setup', dataDir }), rooms);
+    // Each round starts every server afresh (a storm meets a process no other storm has warmed)
+    // and storms them in turns (sizes.ts, measureRounds); the re-joins write nothing, so each
+    // round's Parley meets the same data.
+    for (let round = 1; round <= size.measureRounds; round += 1) {
+      const targets: Target[] = [];
+      try {
+        // Started together (an idle server costs nothing), measured one at a time.
+        targets.push(
+          ...(await Promise.all([
+            startRelay('frame'),
+            startRelay('batched'),
+            startSocketIoBare(),
+            startParley({ name: 'parley', dataDir, cpuProfDir: round === 1 ? ctx.cpuProfDir : undefined }),
+          ])),
+        );
+        for (const target of targets) {
+          const rejoin = target.kind === 'parley';
+          record(target.name, await storm(ctx, target, rejoin ? plan : plain, rejoin, notes, round));
+        }
+      } finally {
+        await stopAll([], targets);
+      }
+    }
   } finally {
-    await stopAll([], targets);
     rmSync(dataDir, { recursive: true, force: true });
   }
+  const figures = new Map<string, Figures>();
+  for (const [name, rounds] of roundsOf) {
+    const median = medianRound(name, rounds, 'serverUsPerReconnection');
+    figures.set(name, median.figures);
+    notes.push(...median.notes);
+  }
+  notes.push(
+    ...roundRatiosNote(
+      'parley/socketio-bare',
+      roundsOf.get('parley') ?? [],
+      roundsOf.get('socketio-bare') ?? [],
+      'serverUsPerReconnection',
+    ),
+  );
   const parley = figures.get('parley') ?? {};
   if ((parley.caughtUp ?? 0) < size.reconnectClients) {
     notes.push(`parley: only ${parley.caughtUp ?? 0} of ${size.reconnectClients} clients caught up`);
@@ -111,12 +135,13 @@ async function setUpParley(ctx: BenchContext, setup: Target, rooms: number[]): P
   }
 }
 
-async function storm(ctx: BenchContext, target: Target, plan: Plan, rejoin: boolean, notes: string[]) {
+async function storm(ctx: BenchContext, target: Target, plan: Plan, rejoin: boolean, notes: string[], round: number) {
   const generator = Generator.start(target);
   try {
     await generator.run({ cmd: 'ready' });
     notes.push(...(await quietNote(ctx, target.name)));
-    ctx.log(`reconnect storm: ${plan.rooms.length} clients to ${target.name}${rejoin ? ', re-joining' : ''}`);
+    const of = ctx.size.measureRounds > 1 ? ` (round ${round} of ${ctx.size.measureRounds})` : '';
+    ctx.log(`reconnect storm: ${plan.rooms.length} clients to ${target.name}${rejoin ? ', re-joining' : ''}${of}`);
     const { result, marks } = await generator.run<ReconnectResult>({
       cmd: 'reconnect',
       rejoin,
