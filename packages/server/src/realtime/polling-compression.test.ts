@@ -3,7 +3,14 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { SESSION_COOKIE } from '@parley/protocol';
 import { register } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectUser, expectOk, TEST_PASSWORD, uniqueName, startTestServer, type TestServer } from '../test-support/index.js';
+import {
+  connectUser,
+  expectOk,
+  TEST_PASSWORD,
+  uniqueName,
+  startTestServer,
+  type TestServer,
+} from '../test-support/index.js';
 
 interface Answer {
   status: number;
