@@ -176,6 +176,14 @@ export function startSocketIoBare(): Promise<Target> {
   return startBaseline('socketio-bare', 'socketio', [path.join(here, 'socketio-bare.js')]);
 }
 
+/**
+ * The storms' four servers, started together (an idle server costs nothing) and measured one at
+ * a time: the relays, a bare Socket.IO server and Parley.
+ */
+export function startStormServers(parley: ParleyOptions): Promise<Target[]> {
+  return Promise.all([startRelay('frame'), startRelay('batched'), startSocketIoBare(), startParley(parley)]);
+}
+
 export interface ParleyOptions {
   name: string;
   dataDir: string;

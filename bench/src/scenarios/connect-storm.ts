@@ -3,7 +3,7 @@ import type { ConnectResult } from '../gen/commands.js';
 import { freshDataDir, quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
 import { registerUsers } from '../parley-setup.js';
-import { startParley, startRelay, startSocketIoBare, stopAll, type Target } from '../processes.js';
+import { startStormServers, stopAll, type Target } from '../processes.js';
 import { scenario, serverUsPer, type Figures, type ScenarioResult } from '../results.js';
 
 const MiB = 1024 * 1024;
@@ -21,15 +21,7 @@ export async function runConnectStorm(ctx: BenchContext): Promise<ScenarioResult
   const notes: string[] = [];
   const targets: Target[] = [];
   try {
-    // Started together (an idle server costs nothing), measured one at a time.
-    targets.push(
-      ...(await Promise.all([
-        startRelay('frame'),
-        startRelay('batched'),
-        startSocketIoBare(),
-        startParley({ name: 'parley', dataDir }),
-      ])),
-    );
+    targets.push(...(await startStormServers({ name: 'parley', dataDir })));
     for (const target of targets) {
       const name = target.name;
       const generator = Generator.start(target);

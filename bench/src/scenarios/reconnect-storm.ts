@@ -3,7 +3,7 @@ import type { PostResult, ReconnectResult, RoomSeqs } from '../gen/commands.js';
 import { freshDataDir, quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
 import { registerUsers, roomPerUser } from '../parley-setup.js';
-import { startParley, startRelay, startSocketIoBare, stopAll, type Target } from '../processes.js';
+import { startParley, startStormServers, stopAll, type Target } from '../processes.js';
 import { medianRound, roundRatiosNote, scenario, serverUsPer, type Figures, type ScenarioResult } from '../results.js';
 
 const MiB = 1024 * 1024;
@@ -48,15 +48,8 @@ export async function runReconnectStorm(ctx: BenchContext): Promise<ScenarioResu
     for (let round = 1; round <= size.measureRounds; round += 1) {
       const targets: Target[] = [];
       try {
-        // Started together (an idle server costs nothing), measured one at a time.
-        targets.push(
-          ...(await Promise.all([
-            startRelay('frame'),
-            startRelay('batched'),
-            startSocketIoBare(),
-            startParley({ name: 'parley', dataDir, cpuProfDir: round === 1 ? ctx.cpuProfDir : undefined }),
-          ])),
-        );
+        const cpuProfDir = round === 1 ? ctx.cpuProfDir : undefined;
+        targets.push(...(await startStormServers({ name: 'parley', dataDir, cpuProfDir })));
         for (const target of targets) {
           const rejoin = target.kind === 'parley';
           record(target.name, await storm(ctx, target, rejoin ? plan : plain, rejoin, notes, round));
