@@ -39,6 +39,9 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   const own: OwnRedis = {
     url: `redis://127.0.0.1:${port}`,
     async start() {
+      // Already running: a second redis-server could not bind the port, and the first would be
+      // left running after stop() (an afterAll that starts Redis "to be sure" did exactly that).
+      if (child && child.exitCode === null && child.signalCode === null) return;
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
       child = spawn('redis-server', args, { stdio: 'ignore' });
       const deadline = Date.now() + 10_000;
