@@ -1,3 +1,4 @@
+import { formatFigure } from './table.js';
 /** Figures are plain numbers so that ratios, the table and the chart can treat them alike. */
 export type Figures = Record<string, number>;
 
@@ -91,17 +92,22 @@ export function limitNote(target: string, serverCore: number, loadCore: number):
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
 
+/** The item whose `value` is the median: the lower middle one of an even count. */
+export function lowerMedianBy<T>(items: readonly T[], value: (item: T) => number): T | undefined {
+  const sorted = [...items].sort((a, b) => value(a) - value(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 /**
- * The round whose `key` is the median (the lower middle one of an even count), and a note with
- * every round's `key`, so that a reader sees how far the rounds were apart.
+ * The round whose `key` is the median (lowerMedianBy), and a note with every round's `key`, so
+ * that a reader sees how far the rounds were apart.
  */
 export function medianRound(target: string, rounds: Figures[], key: string): { figures: Figures; notes: string[] } {
   const measured = rounds.filter((round) => Number.isFinite(round[key]));
   if (measured.length === 0) return { figures: rounds[0] ?? {}, notes: [] };
-  const sorted = [...measured].sort((a, b) => (a[key] ?? 0) - (b[key] ?? 0));
-  const figures = sorted[Math.floor((sorted.length - 1) / 2)] ?? {};
+  const figures = lowerMedianBy(measured, (round) => round[key] ?? 0) ?? {};
   if (rounds.length < 2) return { figures, notes: [] };
-  const each = rounds.map((round) => formatFigure(round[key] ?? NaN)).join(', ');
+  const each = rounds.map((round) => formatFigure(round[key])).join(', ');
   return { figures, notes: [`${target}: ${key} of each round ${each}; the median round's figures are shown`] };
 }
 
@@ -111,6 +117,3 @@ export function roundRatiosNote(label: string, parley: Figures[], baseline: Figu
   const each = parley.map((round, i) => `${((round[key] ?? NaN) / (baseline[i]?.[key] ?? NaN)).toFixed(2)}×`);
   return [`${label} ${key}, round by round: ${each.join(', ')}`];
 }
-
-const formatFigure = (value: number) =>
-  Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3);

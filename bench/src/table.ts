@@ -1,6 +1,7 @@
 import type { BenchReport, ScenarioResult } from './results.js';
 
-function format(value: number | undefined): string {
+/** A figure as the tables print it: thousands grouped from 100 up, else two or three decimals. */
+export function formatFigure(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return '—';
   const abs = Math.abs(value);
   if (abs >= 100) return Math.round(value).toLocaleString('en-US');
@@ -25,10 +26,10 @@ export function renderScenario(s: ScenarioResult): string {
   ];
   const rows = Object.keys(s.parley).map((key) => [
     key,
-    format(s.parley[key]),
-    format(s.baseline['relay-frame'][key]),
-    format(s.baseline['relay-batched'][key]),
-    ...(socketIo ? [format(socketIo[key])] : []),
+    formatFigure(s.parley[key]),
+    formatFigure(s.baseline['relay-frame'][key]),
+    formatFigure(s.baseline['relay-batched'][key]),
+    ...(socketIo ? [formatFigure(socketIo[key])] : []),
     ratio(s.ratio[key]),
     ratio(s.ratioBatched[key]),
     ...(socketIo ? [ratio(s.ratioSocketIo?.[key])] : []),

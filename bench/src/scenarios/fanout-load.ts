@@ -3,7 +3,7 @@ import { quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
 import { createRoom, joinRoom, registerUsers } from '../parley-setup.js';
 import type { Target } from '../processes.js';
-import { limitNote, serverUsPer, type Figures } from '../results.js';
+import { limitNote, lowerMedianBy, serverUsPer, type Figures } from '../results.js';
 
 // The fan-out's measurements on one server, shared by the fan-out and scale scenarios.
 
@@ -19,8 +19,7 @@ export interface RateWindow {
 
 /** The window with the median p99 (the lower middle one of an even count). */
 export function medianByP99(windows: RateWindow[]): RateWindow {
-  const sorted = [...windows].sort((a, b) => a.result.latency.p99Ms - b.result.latency.p99Ms);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const median = lowerMedianBy(windows, (window) => window.result.latency.p99Ms);
   if (!median) throw new Error('no fixed-rate window was measured');
   return median;
 }
