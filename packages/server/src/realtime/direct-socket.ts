@@ -56,10 +56,11 @@ const broadcastFrames = new WeakMap<BroadcastWriteOptions, Buffer>();
 
 /**
  * The TCP sockets that were sent an ack in this turn of the event loop, corked until the turn's
- * end: the ack and the frames that follow it in the turn leave in one system call. On the durable path a sender's ack
- * and the room's `message:new` are written in the same turn (the fan-out's flush is scheduled
- * before the ack is written), and a write was the largest single cost of an acknowledged
- * message (issue 17: ~10 µs each, a quarter to a third of the server's busy time).
+ * end: the ack and the frames that follow it in the turn leave in one system call. On the
+ * durable path a sender's ack and the room's `message:new` are written in the same turn (the
+ * fan-out's flush is scheduled before the ack is written), and a write was the largest single
+ * cost of an acknowledged message (issue 17: ~10 µs each, a quarter to a third of the server's
+ * busy time).
  */
 let corkedThisTurn: NetSocket[] = [];
 
