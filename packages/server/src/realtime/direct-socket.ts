@@ -15,8 +15,8 @@ import { tokenOfAuth } from './handshake.js';
 import {
   DISCONNECT,
   PING,
+  ackFrame,
   decodeClientFrame,
-  encodeAck,
   encodeConnectError,
   encodeConnected,
   encodeEvent,
@@ -138,14 +138,14 @@ export class DirectSocket implements Connection, EventOrigin, NamespaceMember {
    * before (corking every recipient cost each of a large room's deliveries a cork, a buffered
    * chunk and an uncork).
    */
-  private sendAck(text: string): void {
+  private sendAck(frame: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     if (this.wire.writableCorked === 0) {
       this.wire.cork();
       if (corkedThisTurn.length === 0) setImmediate(uncorkTurn);
       corkedThisTurn.push(this.wire);
     }
-    this.write(textFrame(text));
+    this.write(frame);
   }
 
   emit<E extends ServerEventName>(event: E, payload: ServerEventPayloads[E]): void {
@@ -281,7 +281,7 @@ export class DirectSocket implements Connection, EventOrigin, NamespaceMember {
   }
 
   private ackSender(ackId: number) {
-    return (result: unknown) => this.sendAck(encodeAck(ackId, result));
+    return (result: unknown) => this.sendAck(ackFrame(ackId, result));
   }
 
   /**

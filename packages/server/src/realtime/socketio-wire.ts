@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { stringifyAnswer } from './shared-json.js';
+import { answerUtf8Pieces, stringifyAnswer } from './shared-json.js';
 
 /**
  * The text packets of Engine.IO v4 carrying Socket.IO v5, as PROTOCOL.md's transport defines
@@ -124,9 +124,24 @@ export function encodeAck(ackId: number, result: unknown): string {
   return `43${ackId}[${stringifyAnswer(result)}]`;
 }
 
+/**
+ * An acknowledgement as a complete frame, the same bytes as `textFrame(encodeAck(ackId, result))`,
+ * with the shared values' UTF-8 copied in rather than encoded again.
+ */
+export function ackFrame(ackId: number, result: unknown): Buffer {
+  if (typeof result !== 'object' || result === null) return textFrame(encodeAck(ackId, result));
+  return frameOf([`43${ackId}[`, ...answerUtf8Pieces(result), ']']);
+}
+
 /** A complete server-to-client text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked), in one buffer. */
 export function textFrame(text: string): Buffer {
-  const length = Buffer.byteLength(text);
+  return frameOf([text]);
+}
+
+/** One text frame of the pieces' UTF-8, one after another. */
+function frameOf(pieces: readonly (string | Buffer)[]): Buffer {
+  let length = 0;
+  for (const piece of pieces) length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
   frame[0] = 0x81;
@@ -139,7 +154,10 @@ export function textFrame(text: string): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  frame.write(text, headerLength, 'utf8');
+  let offset = headerLength;
+  for (const piece of pieces) {
+    offset += typeof piece === 'string' ? frame.write(piece, offset, 'utf8') : piece.copy(frame, offset);
+  }
   return frame;
 }
 
