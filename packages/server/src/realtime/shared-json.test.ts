@@ -14,6 +14,10 @@ describe('answers with shared parts encoded once (issue 17)', () => {
       { members, messages, version: 3 },
       { messages },
       { ok: true, nothing: 'shared', list: [1, 2] },
+      // What JSON.stringify leaves out or turns into something else, and keys in integer order.
+      { 2: 'two', gone: undefined, fn: () => 1, messages, at: new Date(0), 1: 'one', 'quo"te': null },
+      { members: undefined, messages, version: undefined },
+      { toJSON: () => 'whole', messages },
     ];
     for (const answer of answers) expect(stringifyAnswer(answer)).toBe(JSON.stringify(answer));
     // Twice: the second time from the kept encoding.
