@@ -186,9 +186,19 @@ async function load(ctx: BenchContext, target: Target): Promise<Loaded> {
  * 5,000 clients connected at once, relay-frame's µs per ack rose from ~95 to ~155 (two runs).
  */
 async function measure(ctx: BenchContext, loaded: Loaded, notes: string[], round: number): Promise<Figures> {
-  const { size } = ctx;
   const { target, generator, plan } = loaded;
   ctx.log(`many rooms: connecting ${plan.rooms.length} clients to ${target.name}`);
+  try {
+    return await measureConnected(ctx, loaded, notes, round);
+  } finally {
+    // A failed round closes its clients too: the next server's round must not share the cores with them.
+    await generator.run({ cmd: 'close' }).catch(() => undefined);
+  }
+}
+
+async function measureConnected(ctx: BenchContext, loaded: Loaded, notes: string[], round: number): Promise<Figures> {
+  const { size } = ctx;
+  const { target, generator, plan } = loaded;
   const connected = await generator.run<ConnectResult>({ cmd: 'connect', plan, settleMs: size.settleMs });
   await generator.run({ cmd: 'ready' });
   notes.push(...(await quietNote(ctx, target.name)));
@@ -199,7 +209,6 @@ async function measure(ctx: BenchContext, loaded: Loaded, notes: string[], round
     warmupMs: size.warmupMs,
     durationMs: size.durationMs,
   });
-  await generator.run({ cmd: 'close' });
   return {
     clients: connected.result.connected,
     ackedPerSec: result.acked / result.seconds,
