@@ -130,18 +130,27 @@ export function encodeAck(ackId: number, result: unknown): string {
  */
 export function ackFrame(ackId: number, result: unknown): Buffer {
   if (typeof result !== 'object' || result === null) return textFrame(encodeAck(ackId, result));
-  return frameOf([`43${ackId}[`, ...answerUtf8Pieces(result), ']']);
+  const pieces = [`43${ackId}[`, ...answerUtf8Pieces(result), ']'];
+  let length = 0;
+  for (const piece of pieces) length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+  const frame = frameFor(length);
+  let offset = frame.length - length;
+  for (const piece of pieces) {
+    offset += typeof piece === 'string' ? frame.write(piece, offset, 'utf8') : piece.copy(frame, offset);
+  }
+  return frame;
 }
 
 /** A complete server-to-client text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked), in one buffer. */
 export function textFrame(text: string): Buffer {
-  return frameOf([text]);
+  const length = Buffer.byteLength(text);
+  const frame = frameFor(length);
+  frame.write(text, frame.length - length, 'utf8');
+  return frame;
 }
 
-/** One text frame of the pieces' UTF-8, one after another. */
-function frameOf(pieces: readonly (string | Buffer)[]): Buffer {
-  let length = 0;
-  for (const piece of pieces) length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+/** A text frame's buffer with its header written, room for `length` bytes of payload after it. */
+function frameFor(length: number): Buffer {
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
   frame[0] = 0x81;
@@ -153,10 +162,6 @@ function frameOf(pieces: readonly (string | Buffer)[]): Buffer {
   } else {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  let offset = headerLength;
-  for (const piece of pieces) {
-    offset += typeof piece === 'string' ? frame.write(piece, offset, 'utf8') : piece.copy(frame, offset);
   }
   return frame;
 }
