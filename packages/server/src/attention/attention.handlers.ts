@@ -15,9 +15,18 @@ export function attentionHandlers(attention: AttentionService): Handlers {
  * rooms capability stays as it is: its answers are extended here, after it ran.
  */
 export function withReadState(rooms: Handlers, attention: AttentionService): Handlers {
-  const { 'room:join': join, 'room:list': list, 'room:leave': leave } = rooms;
+  const { 'room:create': create, 'room:join': join, 'room:list': list, 'room:leave': leave } = rooms;
   return {
     ...rooms,
+    ...(create && {
+      // Without a position from the start, the creator's first room:join would begin it there
+      // and mark everything sent before it as read.
+      'room:create': async (input, ctx) => {
+        const result = await create(input, ctx);
+        await attention.created(ctx.user, result.room.id);
+        return result;
+      },
+    }),
     ...(join && {
       'room:join': async (input, ctx) => {
         const result = await join(input, ctx);

@@ -26,6 +26,8 @@ export interface AttentionService {
     memberCount: number,
   ): Promise<Pick<RequestResult<'room:join'>, 'readState' | 'receipts'>>;
   left(user: User, roomId: string): Promise<void>;
+  /** The creator of a new room starts reading it at its start, as a member does at their arrival. */
+  created(user: User, roomId: string): Promise<void>;
 }
 
 export interface AttentionDeps {
@@ -124,5 +126,7 @@ export function createAttentionService(deps: AttentionDeps): AttentionService {
     async left(user, roomId) {
       await store.forgetReading(db, roomId, user.id);
     },
+
+    created: (user, roomId) => store.startReading(db, roomId, user.id),
   };
 }

@@ -149,7 +149,7 @@ export async function markRead(
 }
 
 /** A new member starts with everything before their arrival read; an existing position stays. */
-async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
+export async function startReading(db: Db, roomId: string, userId: string): Promise<void> {
   await writeNow(
     db,
     'insert into room_reads (room_id, user_id, seq) select ?, ?, last_seq from rooms where id = ? ' +

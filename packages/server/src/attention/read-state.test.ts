@@ -28,6 +28,19 @@ describe.each(kinds)('read state on %s', (kind) => {
     await server.close();
   });
 
+  it("starts a room's creator reading at the room's start: what others sent before the creator's first join stays unread", async () => {
+    const alice = await connectUser(server);
+    const bob = await connectUser(server);
+    const roomId = await roomWith(alice, [bob]);
+    expectOk(await bob.client.sendMessage(roomId, 'one'));
+    expectOk(await bob.client.sendMessage(roomId, 'two'));
+    // Alice never asked for room:join: her first one (a reconnection re-joining, say) moves nothing.
+    const joined = expectOk(await alice.client.request('room:join', { roomId, sinceSeq: 0 }));
+    expect(joined.readState).toEqual({ roomId, readSeq: 0, lastSeq: 2, unreadCount: 2, mentionCount: 0 });
+    const listed = expectOk(await alice.client.request('room:list', { joined: true }));
+    expect(listed.readStates).toContainEqual({ roomId, readSeq: 0, lastSeq: 2, unreadCount: 2, mentionCount: 0 });
+  });
+
   it('counts unread and mentions on the server, the same for every device, and moves only forward', async () => {
     const alice = await connectUser(server);
     const bob = await connectUser(server);
