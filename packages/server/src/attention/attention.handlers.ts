@@ -20,10 +20,11 @@ export function withReadState(rooms: Handlers, attention: AttentionService): Han
     ...rooms,
     ...(create && {
       // Without a position from the start, the creator's first room:join would begin it there
-      // and mark everything sent before it as read.
+      // and mark everything sent before it as read. The room exists by now: if this write fails,
+      // the answer still says so, and the position begins at the first room:join as before.
       'room:create': async (input, ctx) => {
         const result = await create(input, ctx);
-        await attention.created(ctx.user, result.room.id);
+        await attention.created(ctx.user, result.room.id).catch(() => undefined);
         return result;
       },
     }),
