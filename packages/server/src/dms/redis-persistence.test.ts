@@ -1,37 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectUser, requireServices, startTestServer, type TestServer } from '../test-support/index.js';
+import { startOwnRedis, type OwnRedis } from '../test-support/own-redis.js';
 
 const services = await requireServices('redis');
 
 describe.runIf(services.redis)('a Redis that writes to disk', () => {
-  let redis: ChildProcess;
+  let redis: OwnRedis;
   let dir: string;
   let server: TestServer;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'parley-redis-'));
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
     // A throwaway Redis of our own with RDB snapshots on, as a careless deployment would have.
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '900 1', '--dir', dir], {
-      stdio: 'ignore',
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    server = await startTestServer({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+    redis = await startOwnRedis(['--save', '900 1', '--dir', dir]);
+    server = await startTestServer({ env: { REDIS_URL: redis.url } });
   });
   afterAll(async () => {
     await server.close();
-    // SIGKILL, and wait for it: on SIGTERM this Redis (snapshots on) saves first and stays up when
-    // the save fails, as it did once its folder was removed (an orphaned redis-server per CI run).
-    if (redis.exitCode === null && redis.signalCode === null) {
-      await new Promise((resolve) => {
-        redis.once('exit', resolve);
-        redis.kill('SIGKILL');
-      });
-    }
+    await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -15,7 +15,7 @@ export function freePort(): Promise<number> {
 /** A Redis of the test's own, which it may stop and restart (the shared one must not be). */
 export interface OwnRedis {
   url: string;
-  /** Stops the server; every key is gone (it never persists). */
+  /** Stops the server; every key is gone (unless its `persistence` saved them). */
   stop(): Promise<void>;
   /** Starts it again on the same port; resolves once it answers. */
   start(): Promise<void>;
@@ -33,7 +33,16 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function startOwnRedis(): Promise<OwnRedis> {
+const isRunning = (child: ChildProcess | undefined): child is ChildProcess =>
+  child !== undefined && child.exitCode === null && child.signalCode === null;
+
+/**
+ * Starts a Redis of the test's own. It keeps nothing on disk unless `persistence` says otherwise
+ * (redis-server's own arguments, e.g. `['--save', '900 1', '--dir', dir]`).
+ */
+export async function startOwnRedis(
+  persistence: readonly string[] = ['--save', '', '--appendonly', 'no'],
+): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const own: OwnRedis = {
@@ -41,8 +50,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     async start() {
       // Already running: a second redis-server could not bind the port, and the first would be
       // left running after stop() (an afterAll that starts Redis "to be sure" did exactly that).
-      if (child && child.exitCode === null && child.signalCode === null) return;
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+      if (isRunning(child)) return;
+      const args = ['--port', String(port), '--bind', '127.0.0.1', ...persistence];
       child = spawn('redis-server', args, { stdio: 'ignore' });
       const deadline = Date.now() + 10_000;
       while (!(await answers(port))) {
@@ -50,10 +59,12 @@ export async function startOwnRedis(): Promise<OwnRedis> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
+    // SIGKILL, waited for: on SIGTERM a Redis with snapshots on saves first, and stays up when
+    // that save fails (its folder already removed): an orphaned redis-server per CI run.
     async stop() {
       const running = child;
       child = undefined;
-      if (!running || running.exitCode !== null) return;
+      if (!isRunning(running)) return;
       await new Promise((resolve) => {
         running.once('exit', resolve);
         running.kill('SIGKILL');
