@@ -208,6 +208,20 @@ describe('npm run bench --tiny', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('relay-batched');
   });
+
+  it('measures the HTTP floor under a poll: every form answers and is given a CPU cost', async () => {
+    // Built by beforeAll with the rest of the bench.
+    const floor = await run(process.execPath, ['bench/dist/http-floor.js', '--tiny'], { cwd: root, timeout: 60_000 });
+    for (const form of ['raw-tcp', 'node-http', 'engine-io']) {
+      const round = new RegExp(`round 1 ${form}: ([\\d.]+) µs .*\\((\\d+) answered\\)`).exec(floor.stdout);
+      expect(round, form).not.toBeNull();
+      // 20 connections, 10 answers a second each, for a second: most of them, whatever the host.
+      expect(Number(round?.[2])).toBeGreaterThan(100);
+      // /proc counts CPU in 10 ms ticks: at this size a form may round to 0 µs, never below.
+      expect(Number(round?.[1])).toBeGreaterThanOrEqual(0);
+      expect(floor.stdout).toContain(`${form}: median ${round?.[1]} µs`);
+    }
+  });
 });
 
 describe('rounds in turns (many rooms, reconnect storm)', () => {
