@@ -27,7 +27,7 @@ export interface MessageStore {
 }
 
 export function createMessageStore(database: Database): MessageStore {
-  const batch = database.sqlite ? createSqliteBatch(database, database.sqlite) : createPostgresBatch(database.db);
+  const batch = database.sqlite ? createSqliteBatch(database, database.sqlite) : createPostgresBatch(database);
   // PostgreSQL: one lane's batch runs while the other's commits or is answered (write-queue.ts).
   // SQLite has one writer, on this thread.
   const enqueue = createWriteQueue(batch, database.sqlite ? {} : { lanes: 2, answerAfterNextBatch: true });

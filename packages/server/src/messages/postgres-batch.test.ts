@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseKinds, TEST_POSTGRES_URL } from '../test-support/index.js';
-import { textArrayLiteral } from './postgres-batch.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { createPostgresDatabase, databaseKinds, TEST_POSTGRES_URL } from '../test-support/index.js';
+import { createPostgresBatch, textArrayLiteral, WRITE_BATCH_NAME } from './postgres-batch.js';
 
 const onPostgres = (await databaseKinds()).includes('postgres');
 
@@ -38,5 +42,97 @@ describe.skipIf(!onPostgres)('the batch statement’s text[] parameters, as Post
     expect(await roundTrip([null, null])).toEqual([null, null]);
     expect(await roundTrip(['', 'NULL', ' '])).toEqual(['', 'NULL', ' ']);
     expect(await roundTrip([])).toEqual([]);
+  });
+});
+
+describe.skipIf(!onPostgres)('the batch statement, prepared once per connection', () => {
+  let created: Awaited<ReturnType<typeof createPostgresDatabase>>;
+  let database: Database;
+  const client = { current: undefined as pg.Client | undefined };
+  const member = { id: randomUUID(), username: 'member' };
+  const outsider = { id: randomUUID(), username: 'outsider' };
+  const roomId = randomUUID();
+
+  beforeAll(async () => {
+    created = await createPostgresDatabase();
+    database = await openDatabase({ databaseUrl: created.url, dataDir: mkdtempSync(path.join(tmpdir(), 'parley-')) });
+    const now = new Date().toISOString();
+    for (const user of [member, outsider]) {
+      await database.db
+        .insertInto('users')
+        .values({
+          id: user.id,
+          username: user.username,
+          username_lower: user.username,
+          password_hash: 'x',
+          created_at: now,
+        })
+        .execute();
+    }
+    await database.db
+      .insertInto('rooms')
+      .values({
+        id: roomId,
+        name: 'room',
+        name_lower: 'room',
+        topic: '',
+        capacity: 100,
+        member_count: 1,
+        last_seq: 0,
+        last_version: 0,
+        visibility: 'public',
+        slow_mode_seconds: 0,
+        created_by: member.id,
+        created_at: now,
+      })
+      .execute();
+    await database.db
+      .insertInto('room_members')
+      .values({ room_id: roomId, user_id: member.id, joined_at: now })
+      .execute();
+    client.current = new pg.Client({ connectionString: created.url });
+    await client.current.connect();
+  });
+
+  afterAll(async () => {
+    await client.current?.end();
+    await database?.close();
+    await created?.drop();
+  });
+
+  const send = (sender: { id: string; username: string }, clientMsgId = randomUUID()) => ({
+    id: randomUUID(),
+    roomId,
+    sender,
+    clientMsgId,
+    body: 'hello',
+    sentAt: new Date(),
+  });
+
+  it('sends every batch as the one named statement, whose plan PostgreSQL keeps, deciding as before', async () => {
+    const connection = client.current!;
+    // The batch on one connection of its own, so that what that connection prepared can be read back.
+    const write = createPostgresBatch({
+      ...database,
+      preparedQuery: async <Row>(name: string, text: string, values: unknown[]) =>
+        (await connection.query({ name, text, values })).rows as Row[],
+    });
+    const first = send(member);
+    // PostgreSQL plans a prepared statement's first five runs for their values, then may keep a
+    // generic plan: eight batches run on both kinds of plan.
+    for (let batch = 1; batch <= 8; batch += 1) {
+      const outcomes = await write([
+        send(member),
+        send(outsider),
+        batch === 1 ? first : { ...first, id: randomUUID() },
+      ]);
+      expect(outcomes.map((o) => o.kind)).toEqual(['stored', 'not-member', batch === 1 ? 'stored' : 'repeat']);
+      const seqs = outcomes.flatMap((o) => (o.kind === 'stored' ? [o.message.seq] : []));
+      expect(seqs).toEqual(batch === 1 ? [1, 2] : [batch + 1]);
+    }
+    const { rows } = await connection.query<{ name: string; runs: number }>(
+      'select name, (generic_plans + custom_plans)::int as runs from pg_prepared_statements',
+    );
+    expect(rows).toEqual([{ name: WRITE_BATCH_NAME, runs: 8 }]);
   });
 });

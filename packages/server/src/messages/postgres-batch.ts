@@ -1,6 +1,5 @@
 import type { Message, User } from '@parley/protocol';
-import { CompiledQuery } from 'kysely';
-import { isUniqueViolation, type Db } from '../db/database.js';
+import { isUniqueViolation, type Database } from '../db/database.js';
 import type { MessagesTable } from '../db/schema.js';
 import {
   mentionCandidates,
@@ -22,7 +21,8 @@ const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
  * mentions and COMMIT of the earlier version (issue 17: 0.57× → see docs/benchmarks.md).
  *
  * The statement takes the batch as arrays (`unnest`), so its text is the same for every batch
- * (the earlier multi-VALUES statements were new text, parsed and planned anew, at every size).
+ * (the earlier multi-VALUES statements were new text, parsed and planned anew, at every size),
+ * and it is prepared once per connection (`preparedQuery`): PostgreSQL then reuses one plan.
  * It decides membership, earlier copies and replies for every message, locks the rooms it
  * writes in id order (batches of several instances cannot deadlock), takes each room's next
  * seqs and versions, inserts the messages and their mentions, and answers each message's
@@ -31,10 +31,13 @@ const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
  * messages are then written as batches of one, where that repeat is answered with the stored
  * message.
  */
-export function createPostgresBatch(db: Db): WriteBatch {
+export function createPostgresBatch(database: Database): WriteBatch {
+  const { db, preparedQuery } = database;
+  if (!preparedQuery) throw new Error('the PostgreSQL batch needs a PostgreSQL database');
+  const run: PreparedQuery = preparedQuery;
   async function one(input: NewMessage): Promise<WriteOutcome> {
     try {
-      const [outcome] = await writeBatch(db, [input]);
+      const [outcome] = await writeBatch(run, [input]);
       return outcome!;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -50,13 +53,18 @@ export function createPostgresBatch(db: Db): WriteBatch {
   }
   return async (inputs) => {
     try {
-      return await writeBatch(db, inputs);
+      return await writeBatch(run, inputs);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       return Promise.all(inputs.map(one));
     }
   };
 }
+
+type PreparedQuery = NonNullable<Database['preparedQuery']>;
+
+/** The batch statement's name on each connection that has prepared it. */
+export const WRITE_BATCH_NAME = 'parley_write_batch';
 
 /** What the statement answers for each message of the batch, in arrival order. */
 interface Decision {
@@ -163,24 +171,22 @@ select c.member, c.reply_ok, c.stored,
 from checked c cross join stamps s cross join mention_lists ml
 order by c.ord`;
 
-async function writeBatch(db: Db, inputs: NewMessage[]): Promise<WriteOutcome[]> {
+async function writeBatch(run: PreparedQuery, inputs: NewMessage[]): Promise<WriteOutcome[]> {
   const wanted = inputs.flatMap((m, i) => mentionCandidates(m.body).map((name) => [i + 1, name] as const));
   // Each column one array parameter, sent as its array literal: ten parameters for any batch.
   const column = (pick: (m: NewMessage) => string | null) => textArrayLiteral(inputs.map(pick));
-  const { rows } = await db.executeQuery<Decision>(
-    CompiledQuery.raw(WRITE_BATCH, [
-      column((m) => m.id),
-      column((m) => m.roomId),
-      column((m) => m.sender.id),
-      column((m) => m.sender.username),
-      column((m) => m.clientMsgId),
-      column((m) => m.body),
-      column((m) => m.sentAt.toISOString()),
-      column((m) => m.replyTo ?? null),
-      wanted.map(([ord]) => ord),
-      wanted.map(([, name]) => name),
-    ]),
-  );
+  const rows = await run<Decision>(WRITE_BATCH_NAME, WRITE_BATCH, [
+    column((m) => m.id),
+    column((m) => m.roomId),
+    column((m) => m.sender.id),
+    column((m) => m.sender.username),
+    column((m) => m.clientMsgId),
+    column((m) => m.body),
+    column((m) => m.sentAt.toISOString()),
+    column((m) => m.replyTo ?? null),
+    wanted.map(([ord]) => ord),
+    wanted.map(([, name]) => name),
+  ]);
   if (rows.length !== inputs.length) throw new Error(`write batch: ${rows.length} answers for ${inputs.length} sends`);
   return toOutcomes(inputs, rows);
 }
