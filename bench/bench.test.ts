@@ -183,6 +183,12 @@ describe('npm run bench --tiny', () => {
         expect(f.ackP99Ms).toBeGreaterThanOrEqual(f.ackP50Ms!);
       }
     }
+    // PostgreSQL's own CPU is read beside Parley's on PostgreSQL, and only there.
+    const postgres = byName('many-rooms-postgres');
+    expect(postgres.parley.databaseCpu).toBeGreaterThanOrEqual(0);
+    expect(postgres.parley.databaseUsPerAck).toBeGreaterThanOrEqual(0);
+    expect(byName('many-rooms-sqlite').parley.databaseCpu).toBeUndefined();
+    expect(postgres.baseline['relay-frame'].databaseCpu).toBeUndefined();
   });
 
   it('connects every client in the storm and measures the server memory they hold', () => {

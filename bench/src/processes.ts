@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,8 @@ export interface Sample {
   peakRssBytes: number;
   /** Busy seconds of each core, whoever used them (softirq included: loopback traffic lands there). */
   coreBusy: number[];
+  /** A server on PostgreSQL: CPU seconds of every `postgres` process (cpuSecondsOf). */
+  databaseCpuSeconds?: number;
 }
 
 /** Busy time of every core from /proc/stat: everything but idle and iowait. */
@@ -72,6 +74,29 @@ export function sampleProcess(pid: number): Sample {
     peakRssBytes: kB('VmHWM'),
     coreBusy: coreBusySeconds(),
   };
+}
+
+/**
+ * CPU seconds (user + system) of every process named `command` now: for `postgres`, the
+ * postmaster, its helpers and every backend on this machine, whoever they serve. A process that
+ * ended between two samples takes its time with it (the server's pooled backends stay).
+ */
+export function cpuSecondsOf(command: string): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended since the listing
+    }
+    const end = stat.lastIndexOf(')');
+    if (stat.slice(stat.indexOf('(') + 1, end) !== command) continue;
+    const fields = stat.slice(end + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / clockTicks;
 }
 
 /** Share of one core used between two samples. */

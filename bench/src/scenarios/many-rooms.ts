@@ -7,7 +7,7 @@ import { freshDataDir, quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
 import { ensureMessageBytes } from '../message-size.js';
 import { registerUsers, roomPerUser } from '../parley-setup.js';
-import { startParley, startRelay, type Target } from '../processes.js';
+import { cpuSecondsOf, startParley, startRelay, type Sample, type Target } from '../processes.js';
 import {
   limitNote,
   medianRound,
@@ -50,15 +50,17 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
     const pgDir = freshDataDir();
     runs.push({
       name: 'parley-postgres',
-      start: () => {
+      start: async () => {
         psql(`CREATE DATABASE ${db}`);
-        return startParley({
+        const target = await startParley({
           name: 'parley-postgres',
           dataDir: pgDir,
           databaseUrl: `${PG}/${db}`,
           // Its own folder, so that its profile is told apart from the SQLite server's.
           ...(ctx.cpuProfDir ? { cpuProfDir: path.join(ctx.cpuProfDir, 'postgres') } : {}),
         });
+        // PostgreSQL's own CPU beside the server's: on this machine its backends share the cores.
+        return { ...target, sample: () => ({ ...target.sample(), databaseCpuSeconds: cpuSecondsOf('postgres') }) };
       },
       cleanup: () => {
         psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
@@ -133,6 +135,9 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
     if (db === 'postgres') {
       if (!ctx.postgres) continue;
       own.push('PostgreSQL itself is not pinned: its backends share both cores with the server and the generator');
+      own.push(
+        "databaseCpu, databaseUsPerAck: every postgres process's CPU on this machine over the window (Parley's only)",
+      );
     }
     results.push(
       scenario(`many-rooms-${db}`, ctx.size.name, figures.get(run) ?? {}, frame, batched, [...notes, ...own]),
@@ -222,5 +227,16 @@ async function measureConnected(ctx: BenchContext, loaded: Loaded, notes: string
     generatorCpu: result.generatorCpu,
     serverCoreBusy: Generator.cores(marks).serverCore,
     loadCoreBusy: Generator.cores(marks).loadCore,
+    ...databaseFigures(result.acked, marks.start, marks.end),
+  };
+}
+
+/** PostgreSQL's CPU over the window, as a share of one core and per acknowledged message. */
+function databaseFigures(acked: number, from: Sample | undefined, to: Sample | undefined): Figures {
+  if (from?.databaseCpuSeconds === undefined || to?.databaseCpuSeconds === undefined) return {};
+  const cpuSeconds = to.databaseCpuSeconds - from.databaseCpuSeconds;
+  return {
+    databaseCpu: cpuSeconds / ((to.at - from.at) / 1000),
+    databaseUsPerAck: acked > 0 ? (cpuSeconds * 1e6) / acked : 0,
   };
 }
