@@ -75,18 +75,23 @@ async function measure(mode: Mode): Promise<{ usPerCycle: number; answered: numb
     child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  const load = mode === 'engine-io' ? await pollEngine(port) : requestEvery(port);
-  await new Promise((resolve) => setTimeout(resolve, warmupMs));
-  const pid = child.pid ?? 0;
-  const before = sampleProcess(pid);
-  const answeredBefore = load.answered();
-  await new Promise((resolve) => setTimeout(resolve, measureMs));
-  const after = sampleProcess(pid);
-  const cycles = load.answered() - answeredBefore;
-  load.stop();
-  child.kill('SIGTERM');
-  const seconds = (after.at - before.at) / 1000;
-  return { usPerCycle: (cpuShare(before, after) * seconds * 1e6) / cycles, answered: cycles };
+  let load: Load | undefined;
+  try {
+    load = mode === 'engine-io' ? await pollEngine(port) : requestEvery(port);
+    await new Promise((resolve) => setTimeout(resolve, warmupMs));
+    const pid = child.pid ?? 0;
+    const before = sampleProcess(pid);
+    const answeredBefore = load.answered();
+    await new Promise((resolve) => setTimeout(resolve, measureMs));
+    const after = sampleProcess(pid);
+    const cycles = load.answered() - answeredBefore;
+    const seconds = (after.at - before.at) / 1000;
+    return { usPerCycle: (cpuShare(before, after) * seconds * 1e6) / cycles, answered: cycles };
+  } finally {
+    // A failed form stops its clients and its server too: the next form must not share the cores.
+    load?.stop();
+    child.kill('SIGTERM');
+  }
 }
 
 interface Load {
@@ -125,27 +130,30 @@ async function pollEngine(port: number): Promise<Load> {
   let answered = 0;
   let stopped = false;
   const polls: RawHttpConnection[] = [];
-  for (let i = 0; i < connections; i += 1) {
-    const poll = new RawHttpConnection('127.0.0.1', port);
-    polls.push(poll);
-    const open = await poll.request('GET', '/engine.io/?EIO=4&transport=polling');
-    const { sid } = JSON.parse(open.toString('utf8', 1)) as { sid: string };
-    const path = `/engine.io/?EIO=4&transport=polling&sid=${sid}`;
-    void (async () => {
-      while (!stopped) {
-        const answer = await poll.request('GET', path).catch(() => undefined);
-        if (!answer) return;
-        answered += 1;
-      }
-    })();
-  }
-  return {
-    answered: () => answered,
-    stop() {
-      stopped = true;
-      for (const poll of polls) poll.close();
-    },
+  const stop = () => {
+    stopped = true;
+    for (const poll of polls) poll.close();
   };
+  try {
+    for (let i = 0; i < connections; i += 1) {
+      const poll = new RawHttpConnection('127.0.0.1', port);
+      polls.push(poll);
+      const open = await poll.request('GET', '/engine.io/?EIO=4&transport=polling');
+      const { sid } = JSON.parse(open.toString('utf8', 1)) as { sid: string };
+      const path = `/engine.io/?EIO=4&transport=polling&sid=${sid}`;
+      void (async () => {
+        while (!stopped) {
+          const answer = await poll.request('GET', path).catch(() => undefined);
+          if (!answer) return;
+          answered += 1;
+        }
+      })();
+    }
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { answered: () => answered, stop };
 }
 
 async function main(): Promise<void> {

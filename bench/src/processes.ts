@@ -77,12 +77,14 @@ export function sampleProcess(pid: number): Sample {
 }
 
 /**
- * CPU seconds (user + system) of every process named `command` now: for `postgres`, the
- * postmaster, its helpers and every backend on this machine, whoever they serve. A process that
- * ended between two samples takes its time with it (the server's pooled backends stay).
+ * CPU seconds (user + system) of every process named `command` now, their reaped children's
+ * included: for `postgres`, the postmaster, its helpers and every backend on this machine,
+ * whoever they serve, and the backends that have ended (the postmaster reaps them, so their time
+ * is in its children's). Undefined when no such process runs here (PostgreSQL elsewhere).
  */
-export function cpuSecondsOf(command: string): number {
+export function cpuSecondsOf(command: string): number | undefined {
   let ticks = 0;
+  let found = false;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -93,10 +95,12 @@ export function cpuSecondsOf(command: string): number {
     }
     const end = stat.lastIndexOf(')');
     if (stat.slice(stat.indexOf('(') + 1, end) !== command) continue;
+    found = true;
+    // utime, stime, cutime, cstime: fields 14-17 of stat(5).
     const fields = stat.slice(end + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
-  return ticks / clockTicks;
+  return found ? ticks / clockTicks : undefined;
 }
 
 /** Share of one core used between two samples. */

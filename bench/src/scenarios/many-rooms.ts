@@ -60,7 +60,13 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
           ...(ctx.cpuProfDir ? { cpuProfDir: path.join(ctx.cpuProfDir, 'postgres') } : {}),
         });
         // PostgreSQL's own CPU beside the server's: on this machine its backends share the cores.
-        return { ...target, sample: () => ({ ...target.sample(), databaseCpuSeconds: cpuSecondsOf('postgres') }) };
+        return {
+          ...target,
+          sample: () => {
+            const databaseCpuSeconds = cpuSecondsOf('postgres');
+            return { ...target.sample(), ...(databaseCpuSeconds === undefined ? {} : { databaseCpuSeconds }) };
+          },
+        };
       },
       cleanup: () => {
         psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
@@ -136,7 +142,7 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
       if (!ctx.postgres) continue;
       own.push('PostgreSQL itself is not pinned: its backends share both cores with the server and the generator');
       own.push(
-        "databaseCpu, databaseUsPerAck: every postgres process's CPU on this machine over the window (Parley's only)",
+        "databaseCpu, databaseUsPerAck: every postgres process's CPU on this machine over the window, ended backends included (Parley's only; absent when PostgreSQL runs elsewhere)",
       );
     }
     results.push(

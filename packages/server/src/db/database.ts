@@ -169,12 +169,29 @@ function openPostgresPool(url: string, timeouts: { connectTimeoutMs: number; que
   return pool;
 }
 
-/** The pool's own `query` (a client checked out and back), under the pool's timeouts. */
+/**
+ * A client checked out, the statement run on it, the client given back under the pool's
+ * timeouts. Not `pool.query`: it destroys the client on any error, so every refusal PostgreSQL
+ * answers (the batch's expected unique violation, a statement timeout) would cost a new backend
+ * and a new prepare. A client is kept after an ERROR PostgreSQL answered, and dropped after
+ * anything else (a FATAL, a lost connection, pg's own query timeout: it may still be busy).
+ */
 function preparedQueryOn(pool: pg.Pool): NonNullable<Database['preparedQuery']> {
   return async <Row>(name: string, text: string, values: unknown[]) => {
-    // pg types rows by QueryResultRow; the caller states the row it knows its statement answers.
-    const result = await pool.query({ name, text, values });
-    return result.rows as Row[];
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      const result = await client.query({ name, text, values });
+      // pg types rows by QueryResultRow; the caller states the row it knows its statement answers.
+      return result.rows as Row[];
+    } catch (error) {
+      // A FATAL one (the backend terminated) arrives as a DatabaseError too, before the socket closes.
+      const refusal = error instanceof pg.DatabaseError && error.severity === 'ERROR';
+      if (!refusal) broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   };
 }
 

@@ -109,7 +109,7 @@ describe.skipIf(!onPostgres)('the batch statement, prepared once per connection'
     sentAt: new Date(),
   });
 
-  it('sends every batch as the one named statement, whose plan PostgreSQL keeps, deciding as before', async () => {
+  it('sends every batch as the one named statement, on custom plans and then a generic one, deciding as before', async () => {
     const connection = client.current!;
     // The batch on one connection of its own, so that what that connection prepared can be read back.
     const write = createPostgresBatch({
@@ -118,21 +118,38 @@ describe.skipIf(!onPostgres)('the batch statement, prepared once per connection'
         (await connection.query({ name, text, values })).rows as Row[],
     });
     const first = send(member);
-    // PostgreSQL plans a prepared statement's first five runs for their values, then may keep a
-    // generic plan: eight batches run on both kinds of plan.
+    let seq = 0;
+    // PostgreSQL plans a prepared statement's first five runs for their values; from the sixth,
+    // a batch of ten or more runs on one generic plan (a batch of three never did).
     for (let batch = 1; batch <= 8; batch += 1) {
-      const outcomes = await write([
-        send(member),
-        send(outsider),
-        batch === 1 ? first : { ...first, id: randomUUID() },
-      ]);
-      expect(outcomes.map((o) => o.kind)).toEqual(['stored', 'not-member', batch === 1 ? 'stored' : 'repeat']);
+      const fresh = Array.from({ length: 8 }, () => send(member));
+      const outcomes = await write([...fresh, send(outsider), batch === 1 ? first : { ...first, id: randomUUID() }]);
+      const kinds = [...fresh.map(() => 'stored'), 'not-member', batch === 1 ? 'stored' : 'repeat'];
+      expect(outcomes.map((o) => o.kind)).toEqual(kinds);
       const seqs = outcomes.flatMap((o) => (o.kind === 'stored' ? [o.message.seq] : []));
-      expect(seqs).toEqual(batch === 1 ? [1, 2] : [batch + 1]);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seq + 1 + i));
+      seq += seqs.length;
     }
-    const { rows } = await connection.query<{ name: string; runs: number }>(
-      'select name, (generic_plans + custom_plans)::int as runs from pg_prepared_statements',
+    const { rows } = await connection.query<{ name: string; generic: number; custom: number }>(
+      'select name, generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements',
     );
-    expect(rows).toEqual([{ name: WRITE_BATCH_NAME, runs: 8 }]);
+    expect(rows).toEqual([{ name: WRITE_BATCH_NAME, generic: 3, custom: 5 }]);
+  });
+
+  it("keeps its connection through PostgreSQL's refusals, and drops one only when the connection failed", async () => {
+    const run = database.preparedQuery!;
+    const backend = async () =>
+      (await run<{ pid: number }>('parley_test_pid', 'select pg_backend_pid() as pid', []))[0]!.pid;
+    const before = await backend();
+    // A refusal PostgreSQL answers (as the batch's unique violation): the connection stays.
+    await expect(run('parley_test_refused', 'select 1 / (0 * $1::int)', [1])).rejects.toMatchObject({ code: '22012' });
+    expect(await backend()).toBe(before);
+    // And it has the batch prepared: one batch through the real wrapper, then read back on it.
+    await createPostgresBatch(database)([send(member)]);
+    const prepared = await run<{ name: string }>('parley_test_names', 'select name from pg_prepared_statements', []);
+    expect(prepared.map((row) => row.name)).toContain(WRITE_BATCH_NAME);
+    // A lost connection is not given back: the next statement runs on a new backend.
+    await run('parley_test_kill', 'select pg_terminate_backend(pg_backend_pid())', []).catch(() => undefined);
+    expect(await backend()).not.toBe(before);
   });
 });

@@ -22,7 +22,8 @@ const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
  *
  * The statement takes the batch as arrays (`unnest`), so its text is the same for every batch
  * (the earlier multi-VALUES statements were new text, parsed and planned anew, at every size),
- * and it is prepared once per connection (`preparedQuery`): PostgreSQL then reuses one plan.
+ * and it is prepared once per connection (`preparedQuery`): PostgreSQL parses it once there, and
+ * for batches of ten or more keeps one generic plan after five runs instead of planning each.
  * It decides membership, earlier copies and replies for every message, locks the rooms it
  * writes in id order (batches of several instances cannot deadlock), takes each room's next
  * seqs and versions, inserts the messages and their mentions, and answers each message's
