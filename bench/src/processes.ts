@@ -62,8 +62,7 @@ export function coreShares(from: Sample, to: Sample): number[] {
 
 /** CPU time of the whole process (all threads) and its resident memory, from /proc. */
 export function sampleProcess(pid: number): Sample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = fieldsAfterName(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime: fields 14 and 15 of stat(5)
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
@@ -93,14 +92,21 @@ export function cpuSecondsOf(command: string): number | undefined {
     } catch {
       continue; // ended since the listing
     }
-    const end = stat.lastIndexOf(')');
-    if (stat.slice(stat.indexOf('(') + 1, end) !== command) continue;
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== command) continue;
     found = true;
     // utime, stime, cutime, cstime: fields 14-17 of stat(5).
-    const fields = stat.slice(end + 2).split(' ');
+    const fields = fieldsAfterName(stat);
     ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return found ? ticks / clockTicks : undefined;
+}
+
+/**
+ * The fields of a /proc/<pid>/stat line after the process's name, which is in parentheses and
+ * may itself hold spaces and parentheses: fields[0] is stat(5)'s field 3 (state).
+ */
+function fieldsAfterName(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** Share of one core used between two samples. */

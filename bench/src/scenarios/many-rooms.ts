@@ -7,7 +7,7 @@ import { freshDataDir, quietNote, type BenchContext } from '../context.js';
 import { Generator } from '../generator.js';
 import { ensureMessageBytes } from '../message-size.js';
 import { registerUsers, roomPerUser } from '../parley-setup.js';
-import { cpuSecondsOf, startParley, startRelay, type Sample, type Target } from '../processes.js';
+import { cpuSecondsOf, cpuShare, startParley, startRelay, type Sample, type Target } from '../processes.js';
 import {
   limitNote,
   medianRound,
@@ -242,7 +242,11 @@ function databaseFigures(acked: number, from: Sample | undefined, to: Sample | u
   if (from?.databaseCpuSeconds === undefined || to?.databaseCpuSeconds === undefined) return {};
   const cpuSeconds = to.databaseCpuSeconds - from.databaseCpuSeconds;
   return {
-    databaseCpu: cpuSeconds / ((to.at - from.at) / 1000),
+    // The server's own share, computed on PostgreSQL's seconds instead.
+    databaseCpu: cpuShare(
+      { ...from, cpuSeconds: from.databaseCpuSeconds },
+      { ...to, cpuSeconds: to.databaseCpuSeconds },
+    ),
     databaseUsPerAck: acked > 0 ? (cpuSeconds * 1e6) / acked : 0,
   };
 }
