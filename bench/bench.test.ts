@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { medianRound, roundRatiosNote, type BenchReport, type ScenarioResult } from './src/results.js';
+import { parityNote } from './src/scenarios/many-rooms.js';
 import { sizes } from './src/sizes.js';
 
 const run = promisify(execFile);
@@ -189,6 +190,7 @@ describe('npm run bench --tiny', () => {
     expect(postgres.parley.databaseUsPerAck).toBeGreaterThanOrEqual(0);
     expect(byName('many-rooms-sqlite').parley.databaseCpu).toBeUndefined();
     expect(postgres.baseline['relay-frame'].databaseCpu).toBeUndefined();
+    expect(postgres.notes.some((note) => note.startsWith("at relay-frame's"))).toBe(true);
   });
 
   it('connects every client in the storm and measures the server memory they hold', () => {
@@ -227,6 +229,21 @@ describe('npm run bench --tiny', () => {
       expect(Number(round?.[1])).toBeGreaterThanOrEqual(0);
       expect(floor.stdout).toContain(`${form}: median ${round?.[1]} µs`);
     }
+  });
+});
+
+describe('what parity with relay-frame would take (many rooms on PostgreSQL)', () => {
+  it("adds up the server's, PostgreSQL's and the generator's CPU per ack at relay-frame's rate", () => {
+    // The figures of a quick run (21:57, 2026-11-30).
+    const parley = { ackedPerSec: 12_478, serverUsPerAck: 62.48, databaseUsPerAck: 47.97, generatorCpu: 0.384 };
+    const frame = { ackedPerSec: 23_495, serverUsPerAck: 39.67 };
+    // Generator 30.8 µs per ack; (62.48 + 47.97 + 30.77) × 23,495 / 1e6 = 3.32 cores; 2e6 / 23,495 − 47.97 − 30.77 = 6.4 µs.
+    expect(parityNote(parley, frame, 2)).toEqual([
+      "at relay-frame's 23,495 acked/s, Parley's server (62.5 µs per ack), PostgreSQL (48.0) and the load generator (30.8) would take 3.32 of this machine's 2 cores; with PostgreSQL and the generator as they are, the server could spend 6.4 µs per ack (relay-frame's server: 39.7)",
+    ]);
+    expect(parityNote({ ...parley, databaseUsPerAck: 90 }, frame, 2)[0]).toContain('the server could spend nothing');
+    // Without PostgreSQL's own CPU (it runs elsewhere) there is nothing to add up.
+    expect(parityNote({ ackedPerSec: 12_478, serverUsPerAck: 62.48, generatorCpu: 0.384 }, frame, 2)).toEqual([]);
   });
 });
 

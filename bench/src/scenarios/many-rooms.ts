@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import type { ClientPlan, ConnectResult, LoadResult } from '../gen/commands.js';
 import { freshDataDir, quietNote, type BenchContext } from '../context.js';
@@ -144,6 +145,7 @@ export async function runManyRooms(ctx: BenchContext): Promise<ScenarioResult[]>
       own.push(
         "databaseCpu, databaseUsPerAck: every postgres process's CPU on this machine over the window, ended backends included (Parley's only; absent when PostgreSQL runs elsewhere)",
       );
+      own.push(...parityNote(figures.get(run) ?? {}, frame));
     }
     results.push(
       scenario(`many-rooms-${db}`, ctx.size.name, figures.get(run) ?? {}, frame, batched, [...notes, ...own]),
@@ -235,6 +237,28 @@ async function measureConnected(ctx: BenchContext, loaded: Loaded, notes: string
     loadCoreBusy: Generator.cores(marks).loadCore,
     ...databaseFigures(result.acked, marks.start, marks.end),
   };
+}
+
+/**
+ * What relay-frame's rate would take of this machine with Parley's server, PostgreSQL and the
+ * load generator each spending per acknowledged message what they spent in this run: all three
+ * share its cores, so this says how far the server alone would have to go (issue 17).
+ */
+export function parityNote(parley: Figures, frame: Figures, cores = cpus().length): string[] {
+  const rate = frame.ackedPerSec;
+  const { serverUsPerAck, databaseUsPerAck, ackedPerSec, generatorCpu } = parley;
+  if (!rate || !ackedPerSec || serverUsPerAck === undefined || databaseUsPerAck === undefined) return [];
+  const generatorUsPerAck = ((generatorCpu ?? 0) / ackedPerSec) * 1e6;
+  const needed = ((serverUsPerAck + databaseUsPerAck + generatorUsPerAck) * rate) / 1e6;
+  const serverBudget = (cores * 1e6) / rate - databaseUsPerAck - generatorUsPerAck;
+  const us = (value: number) => value.toFixed(1);
+  return [
+    `at relay-frame's ${Math.round(rate).toLocaleString('en-US')} acked/s, Parley's server (${us(serverUsPerAck)} µs per ack), ` +
+      `PostgreSQL (${us(databaseUsPerAck)}) and the load generator (${us(generatorUsPerAck)}) would take ` +
+      `${needed.toFixed(2)} of this machine's ${cores} cores; with PostgreSQL and the generator as they are, ` +
+      `the server could spend ${serverBudget > 0 ? `${us(serverBudget)} µs per ack` : 'nothing'} ` +
+      `(relay-frame's server: ${us(frame.serverUsPerAck ?? NaN)})`,
+  ];
 }
 
 /** PostgreSQL's CPU over the window, as a share of one core and per acknowledged message. */
