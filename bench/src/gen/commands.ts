@@ -29,7 +29,7 @@ export interface RoomSeqs {
 }
 
 export interface SenderPlan {
-  /** Parley: one token per sender (the SDK is used); relay: a raw ws sender per entry. */
+  /** Parley: one token per sender (a raw WebSocket client each); relay: a raw ws sender per entry. */
   tokens: string[];
   /** Parley room id, or the relay room index as a string. */
   roomId: string;
