@@ -19,6 +19,7 @@ import { routePlainEngineRequests, type EngineRequestHandler } from './engine-qu
 import { createEventDispatcher, dispatchSocketIoEvents, type Handlers, type SocketData } from './handle.js';
 import { readCookie, tokenOfAuth } from './handshake.js';
 import { createTokenBucket } from './rate-limit.js';
+import { walkOneRoomDirectly } from './one-room-apply.js';
 import { socketIoContractProblems } from './socketio-contract.js';
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -64,6 +65,8 @@ export function acceptConnections(
   httpServer: HttpServer,
   deps: RealtimeDeps,
 ): DirectWebSocketEndpoint | undefined {
+  // The namespace's adapter is final here (app.ts attaches the Redis one before).
+  walkOneRoomDirectly(io.of('/').adapter);
   const gate = createConnectionGate(deps);
   const dispatch = createEventDispatcher(deps.handlers, {
     log: deps.log,
