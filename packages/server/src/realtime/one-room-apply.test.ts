@@ -16,7 +16,7 @@ function adapterWith(sockets: string[], members: Record<string, string[]>, direc
     apply(opts, (socket) => seen.push(socket.id));
     return seen;
   };
-  return { adapter, nsp, visits };
+  return { adapter, visits };
 }
 
 /** A small deterministic generator, so that a failure can be replayed. */

@@ -26,7 +26,7 @@ interface AdapterInternals {
 export function walkOneRoomDirectly(adapter: Adapter): void {
   const internals = adapter as unknown as AdapterInternals;
   const stock = (Adapter.prototype as unknown as AdapterInternals).apply;
-  // An adapter that no longer has these internals keeps its own `apply` (socketio-contract.test.ts fails then).
+  // An adapter that no longer has these internals keeps its own `apply` (one-room-apply.test.ts fails then).
   if (typeof internals.apply !== 'function' || !(internals.rooms instanceof Map)) return;
   internals.apply = function applyOneRoomDirectly(this: AdapterInternals, opts, callback) {
     if (opts.rooms.size !== 1 || (opts.except !== undefined && opts.except.size > 0)) {
